@@ -1,0 +1,113 @@
+# vlab — build, test and run. Everything is built out of tree in build/
+# (build-san/ for SAN=1). See README.md.
+#
+#   make            libvlab.a and the vlab program
+#   make run        install what is missing, build, boot the default guest
+#   make test       the whole suite (unit, differential, disassembler, system)
+#   make test SAN=1 the same under AddressSanitizer and UBSan
+#   make difftest N=1000000   a long differential run against the host CPU
+#   make fuzz SECONDS=60      the decoder fuzzer (clang libFuzzer)
+
+SAN ?= 0
+BUILD ?= $(if $(filter 1,$(SAN)),build-san,build)
+CC := gcc
+CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icore/include -MMD -MP
+LDFLAGS :=
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Guests: 32-bit freestanding code, linked as Multiboot ELF images.
+GUEST_CC := gcc -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -nostdlib -mgeneral-regs-only \
+            -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Werror -std=c11
+GUEST_LD := ld -m elf_i386 -nostdlib --no-dynamic-linker -z noexecstack --no-warn-rwx-segments
+
+CORE_SRC := $(shell find core -name '*.c' | sort)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DIFF_SRC := tests/diff/difftest.c tests/diff/gen.c tests/diff/vside.c tests/diff/native32.c
+DIFF_OBJ := $(DIFF_SRC:%.c=$(BUILD)/%.o)
+# Test programs with a main() of their own; each prints "N passed, M failed".
+PROGS := $(BUILD)/tests/difftest $(BUILD)/tests/native32_selftest $(BUILD)/tests/objdump_compare
+GUESTS := $(patsubst guests/%/link.ld,$(BUILD)/guests/%.elf,$(sort $(wildcard guests/*/link.ld)))
+
+LIB := $(BUILD)/libvlab.a
+VLAB := $(BUILD)/vlab
+
+.PHONY: all deps run test difftest fuzz clean guests
+all: $(VLAB) $(LIB) $(GUESTS)
+guests: $(GUESTS)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icore/cpu -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(VLAB): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/difftest: $(DIFF_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/tests/native32_selftest: $(BUILD)/tests/diff/native32_selftest.o $(BUILD)/tests/diff/native32.o
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/tests/objdump_compare: $(BUILD)/tests/disasm/objdump_compare.o $(LIB)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+# Guests: every guests/NAME/ with a link.ld becomes $(BUILD)/guests/NAME.elf.
+define GUEST_template
+$(BUILD)/guests/$(1).elf: $(patsubst guests/$(1)/%,$(BUILD)/guests/$(1)/%.o,$(sort $(wildcard guests/$(1)/*.c guests/$(1)/*.S))) guests/$(1)/link.ld
+	$(GUEST_LD) -T guests/$(1)/link.ld $$(filter %.o,$$^) -o $$@
+endef
+$(foreach g,$(GUESTS:$(BUILD)/guests/%.elf=%),$(eval $(call GUEST_template,$(g))))
+
+$(BUILD)/guests/%.c.o: guests/%.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) -c $< -o $@
+
+$(BUILD)/guests/%.S.o: guests/%.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) -c $< -o $@
+
+# Guests exit through isa-debug-exit with (value << 1) | 1: status 1 is success.
+run: deps all
+	@$(VLAB) run $(BUILD)/guests/hello.elf; s=$$?; [ $$s -eq 1 ] || { echo "make run: the guest exited with status $$s"; exit 1; }
+
+# The suite: every cmocka binary, then the test programs and scripts.
+test: deps all $(UNIT_BIN) $(PROGS)
+	@BUILD=$(BUILD) tests/run.sh
+
+N ?= 1000000
+difftest: deps $(BUILD)/tests/difftest
+	$(BUILD)/tests/difftest --sequences $(N)
+
+SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build-fuzz/corpus
+	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icore/include -Icore/cpu \
+	    tests/fuzz/fuzz_decode.c core/cpu/decode.c core/cpu/optable.c core/cpu/disasm.c \
+	    -o build-fuzz/fuzz_decode
+	build-fuzz/fuzz_decode -max_total_time=$(SECONDS) -max_len=32 build-fuzz/corpus
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,135 @@
+/* vlab run: boot a kernel, show its console, report how the run went. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vlab/vm.h"
+
+#include "cli.h"
+
+static const char run_usage[] =
+    "usage: vlab run [--engine emu] [--mem SIZE] [--max-insns N] [--cmdline TEXT] [--quiet] IMAGE\n"
+    "  Boot the Multiboot ELF kernel IMAGE. The guest's serial console (COM1) is\n"
+    "  printed on standard output; a summary follows on standard error.\n"
+    "  --engine emu     how the guest runs (emu: full emulation; the only engine yet)\n"
+    "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 4G)\n"
+    "  --max-insns N    stop after N instructions (default 10000000000)\n"
+    "  --cmdline TEXT   the kernel command line (default: the image path)\n"
+    "  --quiet          no summary\n"
+    "  Exit status: the guest's own (written to isa-debug-exit port 0xf4: (value << 1) | 1),\n"
+    "  2 for bad options or a bad image, 3 when the guest did not exit (budget, halt,\n"
+    "  triple fault).\n";
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *s == '-')
+        return false;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+static void print_summary(const struct vm *vm, enum vm_stop why, double seconds)
+{
+    const struct cpu *cpu = &vm->cpu;
+    double mips = seconds > 0 ? (double)cpu->icount / seconds / 1e6 : 0;
+    fprintf(stderr, "vlab: %s", vm_stop_name(why));
+    if (why == VM_STOP_EXIT)
+        fprintf(stderr, " (status %d)", vm->exit_status);
+    fprintf(stderr, "\nvlab: %" PRIu64 " instructions in %.3f s (%.1f guest MIPS)\n", cpu->icount, seconds, mips);
+    fprintf(stderr, "vlab: exceptions:");
+    unsigned shown = 0;
+    for (unsigned v = 0; v < 32; v++) {
+        if (vm->stats.exceptions[v]) {
+            fprintf(stderr, " %.3s %" PRIu64, cpu_vector_name(v), vm->stats.exceptions[v]);
+            shown++;
+        }
+    }
+    fprintf(stderr, "%s; software interrupts: %" PRIu64 "\n", shown ? "" : " none", vm->stats.soft_ints);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "engine", required_argument, NULL, 'e' }, { "mem", required_argument, NULL, 'm' },
+        { "max-insns", required_argument, NULL, 'n' }, { "cmdline", required_argument, NULL, 'c' },
+        { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
+    };
+    uint64_t ram = 64u << 20, max = 10000000000ull;
+    const char *cmdline = NULL;
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            if (strcmp(optarg, "emu") != 0) {
+                fprintf(stderr, "vlab run: unknown engine '%s' (available: emu)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            if (!cli_parse_size(optarg, &ram) || ram < (2u << 20) || ram > (4ull << 30)) {
+                fprintf(stderr, "vlab run: --mem wants a size between 2M and 4G, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'n':
+            if (!cli_parse_size(optarg, &max) || max == 0) {
+                fprintf(stderr, "vlab run: --max-insns wants a positive count, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'c': cmdline = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(run_usage, stdout); return 0;
+        default: fputs(run_usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(run_usage, stderr);
+        return EXIT_USAGE;
+    }
+
+    struct vm *vm = malloc(sizeof(*vm));
+    if (!vm || vm_init(vm, ram, stdout) != 0) {
+        fprintf(stderr, "vlab run: cannot create a machine with %" PRIu64 " MiB of RAM\n", ram >> 20);
+        free(vm);
+        return EXIT_USAGE;
+    }
+    char err[512];
+    if (vm_load_file(vm, argv[optind], cmdline, err, sizeof(err)) != 0) {
+        fprintf(stderr, "vlab run: %s\n", err);
+        vm_destroy(vm);
+        free(vm);
+        return EXIT_USAGE;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    enum vm_stop why = vm_run(vm, max);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fflush(stdout);
+    if (!quiet)
+        print_summary(vm, why, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    int status = why == VM_STOP_EXIT ? vm->exit_status & 0xff : EXIT_GUEST_STUCK;
+    vm_destroy(vm);
+    free(vm);
+    return status;
+}

@@ -1,0 +1,288 @@
+/* The CPU's run loop: fetch (through the decoded-instruction cache), check,
+ * dispatch, retire; and the one path every exception leaves by.
+ *
+ * Decoded instructions are cached by the physical address of their first
+ * byte. An entry is valid while the generation number of its RAM page is
+ * the one it was decoded at; stores to a page holding decoded code bump
+ * that number (cpu_mem.c), so self-modifying code is re-decoded. An
+ * instruction that crosses a page boundary, or runs from device memory, is
+ * decoded every time.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cpu_internal.h"
+#include "vlab/mmu.h"
+
+#define ICACHE_BITS 14
+#define ICACHE_SIZE (1u << ICACHE_BITS)
+
+struct icache_entry {
+    uint32_t phys;
+    uint32_t gen;
+    bool valid;
+    bool code32;
+    struct insn insn;
+};
+
+struct icache {
+    struct icache_entry e[ICACHE_SIZE];
+    struct insn scratch; /* for instructions that are not cached */
+};
+
+static exec_fn *const exec_table[EX_COUNT] = {
+#define X(name) [EX_##name] = ex_##name,
+    EXEC_LIST(X)
+#undef X
+};
+
+const char *const cpu_reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+const char *const cpu_sreg_names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
+
+static const char *const vector_names[] = {
+    [VEC_DE] = "#DE divide error", [VEC_DB] = "#DB debug", [VEC_NMI] = "NMI",
+    [VEC_BP] = "#BP breakpoint", [VEC_OF] = "#OF overflow", [VEC_BR] = "#BR bound range",
+    [VEC_UD] = "#UD invalid opcode", [VEC_NM] = "#NM device not available",
+    [VEC_DF] = "#DF double fault", [VEC_TS] = "#TS invalid TSS",
+    [VEC_NP] = "#NP segment not present", [VEC_SS] = "#SS stack fault",
+    [VEC_GP] = "#GP general protection", [VEC_PF] = "#PF page fault",
+    [VEC_MF] = "#MF x87 error", [VEC_AC] = "#AC alignment check", [VEC_MC] = "#MC machine check",
+};
+
+const char *cpu_vector_name(unsigned vector)
+{
+    if (vector < VLAB_ARRAY_SIZE(vector_names) && vector_names[vector])
+        return vector_names[vector];
+    return vector < 32 ? "reserved exception" : "interrupt";
+}
+
+/* ---- State -------------------------------------------------------------- */
+
+static void set_system_seg(struct seg *s, uint32_t ar)
+{
+    *s = (struct seg){ .sel = 0, .base = 0, .limit = 0xffff, .ar = ar };
+}
+
+static void set_flat_seg(struct seg *s, uint16_t sel, unsigned type, unsigned dpl)
+{
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->ar = type | SEG_AR_S | (dpl << SEG_AR_DPL_SHIFT) | SEG_AR_P | SEG_AR_DB | SEG_AR_G;
+    seg_cache_update(s);
+}
+
+void cpu_set_flat(struct cpu *cpu, unsigned cpl)
+{
+    uint16_t cs = cpl ? (uint16_t)(0x18 | cpl) : 0x08;
+    uint16_t ds = cpl ? (uint16_t)(0x20 | cpl) : 0x10;
+    cpu->mode = CPU_MODE_PROT;
+    cpu->cpl = cpl;
+    set_flat_seg(&cpu->seg[S_CS], cs, 0xb, cpl);
+    for (unsigned s = 0; s < 6; s++)
+        if (s != S_CS)
+            set_flat_seg(&cpu->seg[s], ds, 0x3, cpl);
+    cpu_set_eflags(cpu, EFLAGS_FIXED1);
+}
+
+int cpu_init(struct cpu *cpu, struct physmem *mem, struct bus *bus)
+{
+    memset(cpu, 0, sizeof(*cpu));
+    cpu->icache = calloc(1, sizeof(*cpu->icache));
+    if (!cpu->icache)
+        return -ENOMEM;
+    cpu->mem = mem;
+    cpu->bus = bus;
+    cpu->cr0 = CR0_PE | CR0_ET;
+    cpu->gdtr.limit = cpu->idtr.limit = 0xffff;
+    set_system_seg(&cpu->ldtr, 0x82 | SEG_AR_P);
+    set_system_seg(&cpu->tr, 0x8b | SEG_AR_P);
+    cpu->apic_base = 0xfee00000u | 0x900; /* enabled, BSP */
+    cpu_set_flat(cpu, 0);
+    cpu_tlb_flush(cpu);
+    return 0;
+}
+
+void cpu_destroy(struct cpu *cpu)
+{
+    free(cpu->icache);
+    cpu->icache = NULL;
+}
+
+void cpu_stop(struct cpu *cpu)
+{
+    cpu->exit_req = CPU_EXIT_STOP + 1;
+}
+
+void cpu_icache_flush(struct cpu *cpu)
+{
+    for (unsigned k = 0; k < ICACHE_SIZE; k++)
+        cpu->icache->e[k].valid = false;
+}
+
+/* ---- Exceptions --------------------------------------------------------- */
+
+static bool vector_has_error(unsigned vector)
+{
+    return vector == VEC_DF || (vector >= VEC_TS && vector <= VEC_PF) || vector == VEC_AC;
+}
+
+_Noreturn void cpu_fault(struct cpu *cpu, unsigned vector, uint32_t error)
+{
+    cpu->exc = (struct cpu_exception){
+        .vector = (uint8_t)vector,
+        .has_error = vector_has_error(vector),
+        .error = vector_has_error(vector) ? error : 0,
+    };
+    cpu->eip = cpu->insn_eip;
+    cpu->r[R_ESP] = cpu->insn_esp;
+    longjmp(cpu->fault_jmp, 1);
+}
+
+_Noreturn void cpu_fault_noerr(struct cpu *cpu, unsigned vector)
+{
+    cpu_fault(cpu, vector, 0);
+}
+
+_Noreturn void cpu_page_fault(struct cpu *cpu, gva_t lin, uint32_t error)
+{
+    cpu->cr2 = lin;
+    cpu->exc = (struct cpu_exception){ .vector = VEC_PF, .has_error = true, .error = error, .cr2 = lin };
+    cpu->eip = cpu->insn_eip;
+    cpu->r[R_ESP] = cpu->insn_esp;
+    longjmp(cpu->fault_jmp, 1);
+}
+
+_Noreturn void cpu_soft_int(struct cpu *cpu, unsigned vector)
+{
+    cpu->exc = (struct cpu_exception){ .vector = (uint8_t)vector, .soft = true };
+    longjmp(cpu->fault_jmp, 2);
+}
+
+/* ---- Fetch -------------------------------------------------------------- */
+
+static bool code32(const struct cpu *cpu)
+{
+    return (cpu->seg[S_CS].ar & SEG_AR_DB) != 0;
+}
+
+static void raise_decode_error(struct cpu *cpu, int status)
+{
+    if (status == DECODE_TOO_LONG)
+        cpu_gp0(cpu);
+    cpu_ud(cpu);
+}
+
+/* Decode byte by byte through the slow path: for instructions crossing a
+ * page or in device memory. Bytes are fetched only as far as the decoder
+ * needs them, so a fault on the next page is raised only when the
+ * instruction really extends into it. */
+static const struct insn *fetch_slow(struct cpu *cpu, gva_t lin, bool user)
+{
+    uint8_t buf[16];
+    struct insn *in = &cpu->icache->scratch;
+    size_t n = 0;
+    int status;
+    do {
+        buf[n] = (uint8_t)mem_load_slow(cpu, lin + (uint32_t)n, 1, user);
+        n++;
+        status = insn_decode(in, buf, n, code32(cpu));
+    } while (status == DECODE_SHORT && n < 15);
+    if (status != DECODE_OK)
+        raise_decode_error(cpu, status == DECODE_SHORT ? DECODE_TOO_LONG : status);
+    return in;
+}
+
+static const struct insn *fetch(struct cpu *cpu)
+{
+    const struct seg *cs = &cpu->seg[S_CS];
+    uint32_t eip = cpu->eip;
+    if (vlab_unlikely(eip > cs->limit))
+        cpu_gp0(cpu);
+    gva_t lin = cs->base + eip;
+    bool user = cpu->cpl == 3;
+    unsigned off = lin & VLAB_PAGE_MASK;
+    struct tlb_entry *t = &cpu->tlb_read[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (vlab_unlikely(t->tag != tlb_tag(lin, user))) {
+        struct pm_page *p;
+        cpu_translate(cpu, lin, user ? MMU_USER | MMU_FETCH : MMU_FETCH, &p);
+        if (!p || t->tag != tlb_tag(lin, user))
+            return fetch_slow(cpu, lin, user);
+    }
+    if (vlab_unlikely(off > VLAB_PAGE_SIZE - 15)) {
+        /* Near the page end: decode in place if the instruction fits. */
+        struct insn *in = &cpu->icache->scratch;
+        int status = insn_decode(in, (const uint8_t *)(t->addend + lin), VLAB_PAGE_SIZE - off, code32(cpu));
+        if (status == DECODE_SHORT)
+            return fetch_slow(cpu, lin, user);
+        if (status != DECODE_OK)
+            raise_decode_error(cpu, status);
+        return in;
+    }
+
+    uint32_t phys = t->phys | off;
+    struct pm_page *page = t->page;
+    struct icache_entry *e = &cpu->icache->e[(phys ^ (phys >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
+    if (vlab_likely(e->valid && e->phys == phys && e->gen == page->gen && e->code32 == code32(cpu)))
+        return &e->insn;
+
+    int status = insn_decode(&e->insn, (const uint8_t *)(t->addend + lin), 15, code32(cpu));
+    if (status != DECODE_OK) {
+        e->valid = false;
+        raise_decode_error(cpu, status);
+    }
+    if (!page->code) {
+        /* From now on every store to this page must take the slow path. */
+        page->code = true;
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            if (cpu->tlb_write[k].page == page)
+                cpu->tlb_write[k].tag = TLB_INVALID;
+    }
+    e->phys = phys;
+    e->gen = page->gen;
+    e->code32 = code32(cpu);
+    e->valid = true;
+    return &e->insn;
+}
+
+/* ---- The loop ----------------------------------------------------------- */
+
+static void execute_one(struct cpu *cpu)
+{
+    cpu->insn_eip = cpu->eip;
+    cpu->insn_esp = cpu->r[R_ESP];
+    const struct insn *in = fetch(cpu);
+    uint32_t next = cpu->eip + in->len;
+    if (vlab_unlikely(next - 1 > cpu->seg[S_CS].limit))
+        cpu_gp0(cpu);
+    cpu->eip = code32(cpu) ? next : next & 0xffff;
+    if (vlab_unlikely((in->d.flags & F_PRIV) && cpu->cpl != 0))
+        cpu_gp0(cpu);
+    cpu->intr_shadow = false;
+    exec_table[in->d.exec](cpu, in);
+    cpu->icount++;
+}
+
+enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+    cpu->budget_end = cpu->icount + max_insns;
+    if (setjmp(cpu->fault_jmp)) {
+        if (cpu->exc.soft)
+            cpu->icount++; /* INT n retired; its trap is now the caller's */
+        return CPU_EXIT_EXCEPTION;
+    }
+    while (cpu->icount < cpu->budget_end) {
+        execute_one(cpu);
+        if (vlab_unlikely(cpu->exit_req)) {
+            enum cpu_exit why = (enum cpu_exit)(cpu->exit_req - 1);
+            cpu->exit_req = 0;
+            return why;
+        }
+    }
+    return CPU_EXIT_BUDGET;
+}
+
+enum cpu_exit cpu_step(struct cpu *cpu)
+{
+    return cpu_run(cpu, 1);
+}

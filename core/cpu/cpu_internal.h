@@ -1,0 +1,331 @@
+/* What the instruction handlers share: register and operand access, memory
+ * access through segmentation and the software TLB, the stack, lazy flags,
+ * exceptions and segment loads. Private to core/cpu.
+ *
+ * Rules every handler follows, so that exceptions stay precise:
+ *
+ *   1. On entry, cpu->eip already points past the instruction (a branch
+ *      overwrites it) and cpu->insn_eip at its start.
+ *   2. Do every memory access that may fault before changing a register or
+ *      the flags. cpu_raise() restores EIP and ESP (so pushes and pops before
+ *      a fault are undone) but nothing else.
+ *   3. A handler that writes memory twice (PUSHA, ENTER, far CALL) probes
+ *      the whole range with cpu_probe_write() before the first write.
+ */
+#ifndef VLAB_CPU_INTERNAL_H
+#define VLAB_CPU_INTERNAL_H
+
+#include <string.h>
+
+#include "vlab/cpu.h"
+#include "vlab/insn.h"
+#include "vlab/mem.h"
+
+/* ---- Handlers ----------------------------------------------------------- */
+
+typedef void exec_fn(struct cpu *cpu, const struct insn *in);
+#define X(name) exec_fn ex_##name;
+EXEC_LIST(X)
+#undef X
+
+/* String instruction variants (the `arg` of EX_STRING rows). */
+enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
+/* FLAGOP variants. */
+enum { FL_CLC, FL_STC, FL_CMC, FL_CLD, FL_STD };
+/* ALU variants, in encoding order (the `arg` of EX_ALU rows). */
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+/* SHIFT variants, in encoding order (GRP2's ModRM.reg). */
+enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
+
+/* ---- Exceptions --------------------------------------------------------- */
+
+/* Raise a fault: record it in cpu->exc, restore EIP and ESP to their values
+ * before the instruction, and unwind to cpu_run(). */
+_Noreturn void cpu_fault(struct cpu *cpu, unsigned vector, uint32_t error);
+_Noreturn void cpu_fault_noerr(struct cpu *cpu, unsigned vector);
+/* #PF: also sets CR2. */
+_Noreturn void cpu_page_fault(struct cpu *cpu, gva_t lin, uint32_t error);
+/* INT n, INT3, INTO: a trap; EIP stays past the instruction. */
+_Noreturn void cpu_soft_int(struct cpu *cpu, unsigned vector);
+
+#define cpu_gp0(cpu) cpu_fault((cpu), VEC_GP, 0)
+#define cpu_ud(cpu) cpu_fault_noerr((cpu), VEC_UD)
+
+/* ---- Registers ---------------------------------------------------------- */
+
+static inline uint32_t size_mask(unsigned size)
+{
+    return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+}
+
+static inline uint32_t sign_bit(unsigned size) { return 1u << (size * 8 - 1); }
+
+/* Sign-extend the low `size` bytes of v to 32 bits. */
+static inline uint32_t sext(uint32_t v, unsigned size)
+{
+    return size == 4 ? v : size == 2 ? (uint32_t)(int32_t)(int16_t)v : (uint32_t)(int32_t)(int8_t)v;
+}
+
+/* General register `reg` of `size` bytes; for size 1, regs 4..7 are AH..BH. */
+static inline uint32_t reg_read(const struct cpu *cpu, unsigned reg, unsigned size)
+{
+    if (size == 4)
+        return cpu->r[reg];
+    if (size == 2)
+        return cpu->r[reg] & 0xffff;
+    return reg < 4 ? cpu->r[reg] & 0xff : (cpu->r[reg - 4] >> 8) & 0xff;
+}
+
+static inline void reg_write(struct cpu *cpu, unsigned reg, unsigned size, uint32_t v)
+{
+    if (size == 4)
+        cpu->r[reg] = v;
+    else if (size == 2)
+        cpu->r[reg] = (cpu->r[reg] & 0xffff0000u) | (v & 0xffff);
+    else if (reg < 4)
+        cpu->r[reg] = (cpu->r[reg] & 0xffffff00u) | (v & 0xff);
+    else
+        cpu->r[reg - 4] = (cpu->r[reg - 4] & 0xffff00ffu) | ((v & 0xff) << 8);
+}
+
+/* ---- Segmentation ------------------------------------------------------- */
+
+/* Recompute seg->lo/hi/acc after base, limit or ar changed. */
+void seg_cache_update(struct seg *s);
+
+/* Load segment register `sreg` with `sel`, with every protected-mode check of
+ * MOV Sreg/POP Sreg/LDS... (SDM Vol. 2, MOV; Vol. 3, 5.4-5.6): may raise
+ * #GP(sel), #SS(sel), #NP(sel). Loading CS is not allowed here (far
+ * transfers use seg_load_cs). */
+void seg_load(struct cpu *cpu, unsigned sreg, uint16_t sel);
+
+/* Read the 8-byte descriptor for `sel` from the GDT or LDT. Returns false
+ * when the selector is outside the table's limit (the caller raises the
+ * fault it needs). Reads are implicit supervisor accesses. */
+bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2]);
+
+/* Unpack a descriptor into a segment cache (base, limit scaled by G, ar). */
+void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2]);
+
+/* Set CS from a checked descriptor, updating CPL. */
+void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl);
+
+/* Check that an access of `size` bytes at `off` in segment `sreg` is within
+ * its limit and allowed (read or write); raise #GP(0) or #SS(0) if not. */
+void seg_check_slow(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, bool write);
+
+static inline gva_t seg_lin(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, bool write)
+{
+    const struct seg *s = &cpu->seg[sreg];
+    uint32_t last = off + size - 1;
+    if (vlab_unlikely(off < s->lo || last > s->hi || last < off ||
+                      !(s->acc & (write ? SEG_ACC_W : SEG_ACC_R))))
+        seg_check_slow(cpu, sreg, off, size, write);
+    return s->base + off;
+}
+
+/* ---- Memory ------------------------------------------------------------- */
+
+/* Translate a linear address for an access of kind MMU_* (vlab/mmu.h),
+ * raising #PF; enters RAM pages in the TLB. *page is the RAM page or NULL
+ * for device memory. */
+gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page);
+
+/* Slow paths: segment checks are done; these translate (page walk, #PF),
+ * handle page-crossing and MMIO, and refill the TLB. `user` says whether
+ * the access is checked as CPL 3 (false for implicit supervisor accesses). */
+uint32_t mem_load_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user);
+void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user);
+
+static inline uint32_t tlb_tag(gva_t lin, bool user)
+{
+    return (lin & ~VLAB_PAGE_MASK) | (uint32_t)user;
+}
+
+static inline uint32_t load_le(const uint8_t *p, unsigned size)
+{
+    uint32_t v = 0;
+    memcpy(&v, p, size); /* the host is little-endian x86 */
+    return v;
+}
+
+static inline void store_le(uint8_t *p, unsigned size, uint32_t v)
+{
+    memcpy(p, &v, size);
+}
+
+/* Load/store `size` (1, 2, 4) bytes at a linear address. */
+static inline uint32_t lin_load(struct cpu *cpu, gva_t lin, unsigned size, bool user)
+{
+    const struct tlb_entry *e = &cpu->tlb_read[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
+        return load_le((const uint8_t *)(e->addend + lin), size);
+    return mem_load_slow(cpu, lin, size, user);
+}
+
+static inline void lin_store(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
+{
+    const struct tlb_entry *e = &cpu->tlb_write[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
+        store_le((uint8_t *)(e->addend + lin), size, v);
+    else
+        mem_store_slow(cpu, lin, size, v, user);
+}
+
+/* Load/store through a segment, as the current CPL. */
+static inline uint32_t mem_load(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    return lin_load(cpu, seg_lin(cpu, sreg, off, size, false), size, cpu->cpl == 3);
+}
+
+static inline void mem_store(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, uint32_t v)
+{
+    lin_store(cpu, seg_lin(cpu, sreg, off, size, true), size, v, cpu->cpl == 3);
+}
+
+/* Raise now whatever fault a store of `size` bytes (any size) at sreg:off
+ * would raise, without storing. */
+void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size);
+
+/* Implicit supervisor accesses to system structures (GDT, LDT, IDT, TSS). */
+static inline uint32_t sys_load(struct cpu *cpu, gva_t lin, unsigned size)
+{
+    return lin_load(cpu, lin, size, false);
+}
+static inline void sys_store(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v)
+{
+    lin_store(cpu, lin, size, v, false);
+}
+
+/* ---- Operands ----------------------------------------------------------- */
+
+/* The offset of the instruction's memory operand within its segment. */
+static inline uint32_t ea_offset(const struct cpu *cpu, const struct insn *in)
+{
+    uint32_t off = in->disp;
+    if (in->ea_base != EA_NONE)
+        off += cpu->r[in->ea_base];
+    if (in->ea_index != EA_NONE)
+        off += cpu->r[in->ea_index] << in->ea_scale;
+    return in->asize == 2 ? off & 0xffff : off;
+}
+
+/* Read operand n (OK_REG, OK_MEM, OK_IMM, OK_SREG); the value is zero-
+ * extended from the operand's size. */
+static inline uint32_t opnd_read(struct cpu *cpu, const struct insn *in, unsigned n)
+{
+    const struct opnd *o = &in->o[n];
+    switch (o->kind) {
+    case OK_REG:
+        return reg_read(cpu, o->reg, o->size);
+    case OK_MEM:
+        return mem_load(cpu, in->seg, ea_offset(cpu, in), o->size);
+    case OK_SREG:
+        return cpu->seg[o->reg].sel;
+    default:
+        return in->imm & size_mask(o->size);
+    }
+}
+
+/* Write operand n (OK_REG or OK_MEM). */
+static inline void opnd_write(struct cpu *cpu, const struct insn *in, unsigned n, uint32_t v)
+{
+    const struct opnd *o = &in->o[n];
+    if (o->kind == OK_REG)
+        reg_write(cpu, o->reg, o->size, v);
+    else
+        mem_store(cpu, in->seg, ea_offset(cpu, in), o->size, v);
+}
+
+/* ---- Stack -------------------------------------------------------------- */
+
+/* SS.B decides whether the stack pointer is ESP or SP. */
+static inline bool stack32(const struct cpu *cpu) { return (cpu->seg[S_SS].ar & SEG_AR_DB) != 0; }
+
+static inline uint32_t sp_get(const struct cpu *cpu)
+{
+    return stack32(cpu) ? cpu->r[R_ESP] : cpu->r[R_ESP] & 0xffff;
+}
+
+static inline void sp_set(struct cpu *cpu, uint32_t v)
+{
+    if (stack32(cpu))
+        cpu->r[R_ESP] = v;
+    else
+        cpu->r[R_ESP] = (cpu->r[R_ESP] & 0xffff0000u) | (v & 0xffff);
+}
+
+/* Push/pop `size` (2 or 4) bytes on SS:eSP. */
+static inline void cpu_push(struct cpu *cpu, uint32_t v, unsigned size)
+{
+    uint32_t sp = sp_get(cpu) - size;
+    if (!stack32(cpu))
+        sp &= 0xffff;
+    mem_store(cpu, S_SS, sp, size, v);
+    sp_set(cpu, sp);
+}
+
+static inline uint32_t cpu_pop(struct cpu *cpu, unsigned size)
+{
+    uint32_t sp = sp_get(cpu);
+    uint32_t v = mem_load(cpu, S_SS, sp, size);
+    sp_set(cpu, sp + size);
+    return v;
+}
+
+/* ---- Flags (lazy; see flags.c) ------------------------------------------ */
+
+enum lf_op {
+    LF_NONE,  /* arithmetic flags are in cpu->eflags */
+    LF_ADD,   /* ADD and ADC: res = dst + src (+ carry) */
+    LF_SUB,   /* SUB, SBB, CMP, NEG: res = dst - src (- borrow) */
+    LF_LOGIC, /* AND OR XOR TEST: CF = OF = 0, AF = 0 */
+    LF_INC,   /* like ADD with src = 1, CF kept in cpu->eflags */
+    LF_DEC,   /* like SUB with src = 1, CF kept in cpu->eflags */
+};
+
+static inline void flags_lazy(struct cpu *cpu, enum lf_op op, unsigned size, uint32_t dst,
+                              uint32_t src, uint32_t res)
+{
+    cpu->lf.op = (uint8_t)op;
+    cpu->lf.size = (uint8_t)size;
+    cpu->lf.dst = dst;
+    cpu->lf.src = src;
+    cpu->lf.res = res;
+}
+
+/* The six arithmetic flags now (EFLAGS_ARITH bits). */
+uint32_t flags_arith(const struct cpu *cpu);
+
+/* Store arithmetic flags computed eagerly (shifts, MUL, BCD ...): the bits of
+ * `mask` take their values from `value`, the rest of EFLAGS_ARITH keep the
+ * values they have now. */
+void flags_set(struct cpu *cpu, uint32_t mask, uint32_t value);
+
+static inline bool flag_cf(const struct cpu *cpu) { return (flags_arith(cpu) & EFLAGS_CF) != 0; }
+
+/* Evaluate condition `cc` (enum cond). */
+bool cond_true(const struct cpu *cpu, unsigned cc);
+
+/* PF: set when the low byte of the result has an even number of 1 bits. */
+static inline uint32_t parity_flag(uint32_t res)
+{
+    return __builtin_parity(res & 0xff) ? 0 : EFLAGS_PF;
+}
+
+/* ---- I/O and privilege -------------------------------------------------- */
+
+static inline unsigned cpu_iopl(const struct cpu *cpu)
+{
+    return (cpu->eflags & EFLAGS_IOPL) >> EFLAGS_IOPL_SHIFT;
+}
+
+/* IN/OUT/INS/OUTS permission: allowed when CPL <= IOPL, else by the TSS I/O
+ * permission bitmap (SDM Vol. 1, 19.5); raises #GP(0) otherwise. */
+void io_check(struct cpu *cpu, uint16_t port, unsigned size);
+
+/* CR0/CR3/CR4 changed: recompute what depends on them, flush the TLB when
+ * translation changed. */
+void cpu_paging_changed(struct cpu *cpu);
+
+#endif

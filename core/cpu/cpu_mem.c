@@ -1,0 +1,134 @@
+/* Memory access slow paths: translation, the software TLB, page crossings,
+ * MMIO and self-modifying code.
+ *
+ * The fast paths (cpu_internal.h) look up a direct-mapped TLB of linear
+ * pages and touch host memory directly. Everything else comes here: a TLB
+ * miss walks the page tables (or maps linear = physical with paging off),
+ * RAM pages are entered in the TLB, device memory goes to the bus every
+ * time. A page from which instructions were decoded is never entered in the
+ * write TLB, so every store to it passes here and bumps its generation,
+ * which invalidates the decoded instructions (see cpu.c).
+ */
+#include "cpu_internal.h"
+#include "vlab/mmu.h"
+
+static void tlb_set(struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct pm_page *p)
+{
+    e->tag = tlb_tag(lin, user);
+    e->phys = (uint32_t)(pa & ~(gpa_t)VLAB_PAGE_MASK);
+    e->addend = (uintptr_t)p->host - (uintptr_t)(lin & ~VLAB_PAGE_MASK);
+    e->page = p;
+}
+
+gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page)
+{
+    bool user = access & MMU_USER;
+    gpa_t pa = lin;
+    if (cpu->cr0 & CR0_PG) {
+        struct mmu_walk w;
+        if (!mmu_walk(cpu->mem, cpu->cr0, cpu->cr3, cpu->cr4, lin, access, &w))
+            cpu_page_fault(cpu, lin, w.error);
+        pa = w.pa;
+    }
+    struct pm_page *p = physmem_page(cpu->mem, pa);
+    *page = p;
+    if (p) {
+        unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
+        tlb_set(&cpu->tlb_read[idx], lin, user, pa, p);
+        if ((access & MMU_WRITE) && !p->code)
+            tlb_set(&cpu->tlb_write[idx], lin, user, pa, p);
+    }
+    return pa;
+}
+
+static unsigned access_of(bool write, bool user)
+{
+    return (write ? MMU_WRITE : 0) | (user ? MMU_USER : 0);
+}
+
+static uint32_t load_one_page(struct cpu *cpu, gva_t lin, unsigned size, bool user)
+{
+    struct pm_page *p;
+    gpa_t pa = cpu_translate(cpu, lin, access_of(false, user), &p);
+    if (p)
+        return load_le(p->host + (pa & VLAB_PAGE_MASK), size);
+    return bus_mmio_read(cpu->bus, pa, size);
+}
+
+static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
+{
+    struct pm_page *p;
+    gpa_t pa = cpu_translate(cpu, lin, access_of(true, user), &p);
+    if (!p) {
+        bus_mmio_write(cpu->bus, pa, size, v);
+        return;
+    }
+    store_le(p->host + (pa & VLAB_PAGE_MASK), size, v);
+    if (p->code)
+        physmem_code_written(p);
+}
+
+static bool crosses_page(gva_t lin, unsigned size)
+{
+    return (lin & VLAB_PAGE_MASK) > VLAB_PAGE_SIZE - size;
+}
+
+uint32_t mem_load_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
+{
+    if (!crosses_page(lin, size))
+        return load_one_page(cpu, lin, size, user);
+    uint32_t v = 0;
+    for (unsigned k = 0; k < size; k++)
+        v |= load_one_page(cpu, lin + k, 1, user) << (8 * k);
+    return v;
+}
+
+void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
+{
+    if (!crosses_page(lin, size)) {
+        store_one_page(cpu, lin, size, v, user);
+        return;
+    }
+    /* Both pages must be writable before either is written. */
+    struct pm_page *p;
+    cpu_translate(cpu, lin, access_of(true, user), &p);
+    cpu_translate(cpu, lin + size - 1, access_of(true, user), &p);
+    for (unsigned k = 0; k < size; k++)
+        store_one_page(cpu, lin + k, 1, v >> (8 * k), user);
+}
+
+void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size)
+{
+    const struct seg *s = &cpu->seg[sreg];
+    uint32_t last = off + size - 1;
+    if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
+        seg_check_slow(cpu, sreg, off, size, true);
+    gva_t lin = s->base + off;
+    struct pm_page *p;
+    bool user = cpu->cpl == 3;
+    for (gva_t page = lin & ~VLAB_PAGE_MASK;; page += VLAB_PAGE_SIZE) {
+        cpu_translate(cpu, page < lin ? lin : page, access_of(true, user), &p);
+        if (page >= ((lin + size - 1) & ~VLAB_PAGE_MASK))
+            break;
+    }
+}
+
+void cpu_tlb_flush(struct cpu *cpu)
+{
+    for (unsigned k = 0; k < TLB_SIZE; k++) {
+        cpu->tlb_read[k].tag = TLB_INVALID;
+        cpu->tlb_write[k].tag = TLB_INVALID;
+    }
+}
+
+void cpu_tlb_flush_page(struct cpu *cpu, gva_t lin)
+{
+    unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
+    cpu->tlb_read[idx].tag = TLB_INVALID;
+    cpu->tlb_write[idx].tag = TLB_INVALID;
+}
+
+void cpu_paging_changed(struct cpu *cpu)
+{
+    cpu_tlb_flush(cpu);
+}

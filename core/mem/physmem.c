@@ -1,0 +1,100 @@
+/* Guest physical memory, lazily backed (see vlab/mem.h).
+ *
+ *   gpa:  31 ........ 22 | 21 ...... 12 | 11 ..... 0
+ *         chunk index    | page in chunk | byte in page
+ *
+ * A chunk of 1024 page records (16 KiB of records covering 4 MiB of guest
+ * memory) is allocated when one of its pages is first touched, and each
+ * page's 4 KiB of host memory when that page is.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vlab/mem.h"
+
+#define MAX_RAM (4ull << 30)
+
+int physmem_init(struct physmem *pm, uint64_t ram_size)
+{
+    memset(pm, 0, sizeof(*pm));
+    ram_size = (ram_size + VLAB_PAGE_MASK) & ~(uint64_t)VLAB_PAGE_MASK;
+    if (ram_size == 0 || ram_size > MAX_RAM)
+        return -EINVAL;
+    uint64_t chunk_bytes = (uint64_t)PM_CHUNK_PAGES << VLAB_PAGE_SHIFT;
+    pm->nchunks = (size_t)((ram_size + chunk_bytes - 1) / chunk_bytes);
+    pm->chunks = calloc(pm->nchunks, sizeof(*pm->chunks));
+    if (!pm->chunks)
+        return -ENOMEM;
+    pm->ram_size = ram_size;
+    return 0;
+}
+
+void physmem_destroy(struct physmem *pm)
+{
+    for (size_t c = 0; c < pm->nchunks; c++) {
+        if (!pm->chunks[c])
+            continue;
+        for (unsigned p = 0; p < PM_CHUNK_PAGES; p++)
+            free(pm->chunks[c][p].host);
+        free(pm->chunks[c]);
+    }
+    free(pm->chunks);
+    memset(pm, 0, sizeof(*pm));
+}
+
+struct pm_page *physmem_page(struct physmem *pm, gpa_t gpa)
+{
+    if (gpa >= pm->ram_size)
+        return NULL;
+    uint64_t pfn = gpa >> VLAB_PAGE_SHIFT;
+    struct pm_page **chunk = &pm->chunks[pfn / PM_CHUNK_PAGES];
+    if (!*chunk) {
+        *chunk = calloc(PM_CHUNK_PAGES, sizeof(**chunk));
+        if (!*chunk)
+            return NULL;
+    }
+    struct pm_page *p = &(*chunk)[pfn % PM_CHUNK_PAGES];
+    if (!p->host) {
+        p->host = calloc(1, VLAB_PAGE_SIZE);
+        if (!p->host)
+            return NULL;
+        pm->pages_backed++;
+    }
+    return p;
+}
+
+/* Copy [gpa, gpa+len) page by page, to guest memory when `write`. */
+static int for_each_piece(struct physmem *pm, gpa_t gpa, size_t len, bool write, uint8_t *buf)
+{
+    if (gpa > pm->ram_size || len > pm->ram_size - gpa)
+        return -EFAULT;
+    while (len) {
+        struct pm_page *p = physmem_page(pm, gpa);
+        if (!p)
+            return -EFAULT;
+        size_t off = gpa & VLAB_PAGE_MASK;
+        size_t n = VLAB_PAGE_SIZE - off < len ? VLAB_PAGE_SIZE - off : len;
+        if (write) {
+            memcpy(p->host + off, buf, n);
+            if (p->code)
+                physmem_code_written(p);
+        } else {
+            memcpy(buf, p->host + off, n);
+        }
+        gpa += n;
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int physmem_read(struct physmem *pm, gpa_t gpa, void *buf, size_t len)
+{
+    return for_each_piece(pm, gpa, len, false, buf);
+}
+
+int physmem_write(struct physmem *pm, gpa_t gpa, const void *buf, size_t len)
+{
+    return for_each_piece(pm, gpa, len, true, (uint8_t *)(uintptr_t)buf);
+}

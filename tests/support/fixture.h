@@ -1,0 +1,44 @@
+/* A fresh machine for each test: RAM, a bus and one CPU in flat 32-bit
+ * protected mode, with helpers to run a few instruction bytes. */
+#ifndef VLAB_TEST_FIXTURE_H
+#define VLAB_TEST_FIXTURE_H
+
+#include "vlab/cpu.h"
+#include "vlab/insn.h"
+#include "vlab/mem.h"
+
+#define FX_RAM (16u << 20)
+#define FX_CODE 0x1000u   /* where fx_run_code() puts the code */
+#define FX_STACK 0x9000u  /* initial ESP */
+#define FX_DATA 0x10000u  /* a free data area for tests */
+
+struct fixture {
+    struct physmem mem;
+    struct bus bus;
+    struct cpu cpu;
+};
+
+/* A machine with FX_RAM of RAM, CPL 0, paging off, ESP = FX_STACK.
+ * Returns 0 or a negative errno. */
+int fx_init(struct fixture *fx);
+void fx_fini(struct fixture *fx);
+
+/* Copy `len` code bytes to FX_CODE and run them: instruction by instruction
+ * until EIP leaves [FX_CODE, FX_CODE + len) or an exit other than the budget
+ * (an exception, HLT). At most 100000 instructions. Returns the last exit. */
+enum cpu_exit fx_run_code(struct fixture *fx, const void *code, size_t len);
+
+/* Guest memory access for assertions. */
+uint32_t fx_read32(struct fixture *fx, gpa_t gpa);
+void fx_write32(struct fixture *fx, gpa_t gpa, uint32_t v);
+void fx_write(struct fixture *fx, gpa_t gpa, const void *buf, size_t len);
+
+/* Install a GDT at `gdt_base` with the entries given (desc pairs) and load
+ * GDTR. Entry 0 should be zero. */
+void fx_set_gdt(struct fixture *fx, gpa_t gdt_base, const uint64_t *entries, unsigned n);
+
+/* Build a descriptor from its parts (base, byte or page limit, the access
+ * byte P|DPL|S|type, and the flags nibble G|D/B|L|AVL). */
+uint64_t fx_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
+
+#endif
