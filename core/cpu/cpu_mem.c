@@ -89,10 +89,11 @@ void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool 
         store_one_page(cpu, lin, size, v, user);
         return;
     }
-    /* Both pages must be writable before either is written. */
+    /* Both pages must be writable before either is written; a fault on the
+     * second reports its first byte in CR2, as the hardware does. */
     struct pm_page *p;
     cpu_translate(cpu, lin, access_of(true, user), &p);
-    cpu_translate(cpu, lin + size - 1, access_of(true, user), &p);
+    cpu_translate(cpu, (lin + size - 1) & ~VLAB_PAGE_MASK, access_of(true, user), &p);
     for (unsigned k = 0; k < size; k++)
         store_one_page(cpu, lin + k, 1, v >> (8 * k), user);
 }

@@ -1,0 +1,223 @@
+/* The run loop: decoded-instruction cache and self-modifying code, fetch
+ * across pages, the instruction budget, precise faults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "vlab/mmu.h"
+
+static int setup(void **state)
+{
+    static struct fixture fx;
+    assert_int_equal(fx_init(&fx), 0);
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_fini(*state);
+    return 0;
+}
+
+/* A loop that patches the immediate of its own `mov eax, imm32` each time
+ * round: the store must invalidate the cached decode of that instruction.
+ *
+ *   1000: mov ecx, 3
+ *   1005: mov eax, 0x11111111      ; imm32 at 0x1006
+ *   100a: add ebx, eax
+ *   100c: inc dword [0x1006]       ; patch the immediate
+ *   1012: dec ecx
+ *   1013: jnz 1005
+ */
+static void test_store_into_cached_code_is_seen_next_time(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = {
+        0xb9, 0x03, 0x00, 0x00, 0x00,
+        0xb8, 0x11, 0x11, 0x11, 0x11,
+        0x01, 0xc3,
+        0xff, 0x05, 0x06, 0x10, 0x00, 0x00,
+        0x49,
+        0x75, 0xf0,
+    };
+    fx->cpu.r[R_EBX] = 0;
+    assert_int_equal(fx_run_code(fx, code, sizeof(code)), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.r[R_EBX], 0x11111111u + 0x11111112u + 0x11111113u);
+    assert_int_equal(fx_read32(fx, 0x1006), 0x11111114u);
+}
+
+/* The next instruction is overwritten (from NOP to INC EAX) by the one
+ * before it, within one straight run: x86 executes the new bytes. */
+static void test_store_to_the_next_instruction_executes_the_new_bytes(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = {
+        0xc6, 0x05, 0x07, 0x10, 0x00, 0x00, 0x40, /* mov byte [0x1007], 0x40 (inc eax) */
+        0x90,                                     /* nop, becomes inc eax */
+    };
+    /* Decode both once, as a first pass, with the store disabled: run the
+     * NOP alone so it is in the cache. */
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx->cpu.eip = FX_CODE + 7;
+    assert_int_equal(cpu_step(&fx->cpu), CPU_EXIT_BUDGET);
+    fx->cpu.r[R_EAX] = 5;
+    assert_int_equal(fx_run_code(fx, code, sizeof(code)), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.r[R_EAX], 6);
+}
+
+/* Code written behind the CPU's back with physmem_write (a loader, DMA) is
+ * also seen. */
+static void test_physmem_write_invalidates_decoded_code(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t inc[] = { 0x40 }, dec[] = { 0x48 };
+    fx_write(fx, FX_CODE, inc, 1);
+    fx->cpu.eip = FX_CODE;
+    cpu_step(&fx->cpu);
+    fx_write(fx, FX_CODE, dec, 1);
+    fx->cpu.eip = FX_CODE;
+    cpu_step(&fx->cpu);
+    assert_int_equal(fx->cpu.r[R_EAX], 0);
+}
+
+static void test_budget_counts_retired_instructions(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t loop[] = { 0x40, 0xeb, 0xfd }; /* inc eax; jmp back */
+    fx_write(fx, FX_CODE, loop, sizeof(loop));
+    fx->cpu.eip = FX_CODE;
+    assert_int_equal(cpu_run(&fx->cpu, 1001), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.icount, 1001);
+    assert_int_equal(fx->cpu.r[R_EAX], 501);
+}
+
+/* Identity-map the first 4 MiB with 4 KiB pages except `hole`, turn paging on. */
+static void map_all_but(struct fixture *fx, uint32_t hole)
+{
+    const uint32_t pd = 0x200000, pt = 0x201000;
+    fx_write32(fx, pd, pt | PTE_P | PTE_W | PTE_U);
+    for (uint32_t k = 0; k < 1024; k++)
+        fx_write32(fx, pt + 4 * k, k * 4096 == hole ? 0 : (k * 4096) | PTE_P | PTE_W | PTE_U);
+    fx->cpu.cr3 = pd;
+    fx->cpu.cr0 |= CR0_PG;
+    cpu_tlb_flush(&fx->cpu);
+}
+
+/* An instruction that starts 2 bytes before a not-present page faults with
+ * CR2 = the first byte on that page, and EIP at the instruction. */
+static void test_fetch_across_into_missing_page_faults_precisely(void **state)
+{
+    struct fixture *fx = *state;
+    map_all_but(fx, 0x3000);
+    static const uint8_t mov[] = { 0xb8, 0x78 }; /* mov eax, imm32: 3 bytes on the next page */
+    fx_write(fx, 0x2ffe, mov, 2);
+    fx->cpu.eip = 0x2ffe;
+    fx->cpu.r[R_EAX] = 7;
+    assert_int_equal(cpu_step(&fx->cpu), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_PF);
+    assert_int_equal(fx->cpu.exc.error, 0); /* not present, read, supervisor */
+    assert_int_equal(fx->cpu.cr2, 0x3000);
+    assert_int_equal(fx->cpu.eip, 0x2ffe);
+    assert_int_equal(fx->cpu.r[R_EAX], 7);
+}
+
+/* A 2-byte instruction ending exactly at the page end runs without touching
+ * the missing next page. */
+static void test_instruction_ending_at_page_end_does_not_touch_next_page(void **state)
+{
+    struct fixture *fx = *state;
+    map_all_but(fx, 0x3000);
+    static const uint8_t add[] = { 0x01, 0xd8 }; /* add eax, ebx */
+    fx_write(fx, 0x2ffe, add, 2);
+    fx->cpu.eip = 0x2ffe;
+    fx->cpu.r[R_EAX] = 2;
+    fx->cpu.r[R_EBX] = 3;
+    assert_int_equal(cpu_step(&fx->cpu), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.r[R_EAX], 5);
+    assert_int_equal(fx->cpu.eip, 0x3000);
+}
+
+/* A store that faults leaves memory, registers and ESP as they were: PUSH
+ * onto a missing page. */
+static void test_faulting_push_changes_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    map_all_but(fx, 0x3000);
+    static const uint8_t push[] = { 0x50 };
+    fx->cpu.r[R_ESP] = 0x3004; /* the push writes 0x3000..0x3003 */
+    assert_int_equal(fx_run_code(fx, push, 1), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_PF);
+    assert_int_equal(fx->cpu.exc.error, PF_W);
+    assert_int_equal(fx->cpu.r[R_ESP], 0x3004);
+    assert_int_equal(fx->cpu.eip, FX_CODE);
+}
+
+/* A dword store straddling two pages whose second is missing writes nothing. */
+static void test_straddling_store_is_all_or_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    map_all_but(fx, 0x3000);
+    fx_write32(fx, 0x2ffc, 0xaaaaaaaa);
+    static const uint8_t mov[] = { 0xa3, 0xfe, 0x2f, 0x00, 0x00 }; /* mov [0x2ffe], eax */
+    fx->cpu.r[R_EAX] = 0x12345678;
+    assert_int_equal(fx_run_code(fx, mov, sizeof(mov)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.cr2, 0x3000);
+    assert_int_equal(fx_read32(fx, 0x2ffc), 0xaaaaaaaa);
+}
+
+/* Prefixes that make an instruction longer than 15 bytes: #GP(0). */
+static void test_instruction_longer_than_15_bytes_raises_gp(void **state)
+{
+    struct fixture *fx = *state;
+    uint8_t code[16];
+    for (int k = 0; k < 15; k++)
+        code[k] = 0x66;
+    code[15] = 0x90;
+    assert_int_equal(fx_run_code(fx, code, sizeof(code)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_GP);
+    assert_int_equal(fx->cpu.exc.error, 0);
+    assert_int_equal(fx->cpu.eip, FX_CODE);
+}
+
+static void test_privileged_instruction_at_cpl3_raises_gp0_before_executing(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t mov_cr3[] = { 0x0f, 0x22, 0xd8 }; /* mov cr3, eax */
+    cpu_set_flat(&fx->cpu, 3);
+    fx->cpu.r[R_EAX] = 0x5000;
+    assert_int_equal(fx_run_code(fx, mov_cr3, sizeof(mov_cr3)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_GP);
+    assert_int_equal(fx->cpu.exc.error, 0);
+    assert_int_equal(fx->cpu.cr3, 0);
+}
+
+static void test_undefined_opcode_raises_ud(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t bad[] = { 0x0f, 0xff };
+    assert_int_equal(fx_run_code(fx, bad, sizeof(bad)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_UD);
+    assert_false(fx->cpu.exc.has_error);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_store_into_cached_code_is_seen_next_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_to_the_next_instruction_executes_the_new_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_physmem_write_invalidates_decoded_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget_counts_retired_instructions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_across_into_missing_page_faults_precisely, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instruction_ending_at_page_end_does_not_touch_next_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faulting_push_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_straddling_store_is_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instruction_longer_than_15_bytes_raises_gp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_privileged_instruction_at_cpl3_raises_gp0_before_executing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undefined_opcode_raises_ud, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("cpu core", tests, NULL, NULL);
+}
