@@ -11,7 +11,7 @@
 SAN ?= 0
 BUILD ?= $(if $(filter 1,$(SAN)),build-san,build)
 CC := gcc
-CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icore/include -MMD -MP
+CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icore/include
 LDFLAGS :=
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -34,7 +34,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DIFF_SRC := tests/diff/difftest.c tests/diff/gen.c tests/diff/vside.c tests/diff/native32.c
 DIFF_OBJ := $(DIFF_SRC:%.c=$(BUILD)/%.o)
 # Test programs with a main() of their own; each prints "N passed, M failed".
-PROGS := $(BUILD)/tests/difftest $(BUILD)/tests/native32_selftest $(BUILD)/tests/objdump_compare
+PROGS := $(BUILD)/tests/difftest $(BUILD)/tests/native32_selftest $(BUILD)/tests/objdump_compare \
+         $(BUILD)/tests/compute_native
 GUESTS := $(patsubst guests/%/link.ld,$(BUILD)/guests/%.elf,$(sort $(wildcard guests/*/link.ld)))
 
 LIB := $(BUILD)/libvlab.a
@@ -49,7 +50,7 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Icore/cpu -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -Icore/cpu -Itests/support -c $< -o $@
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -71,6 +72,10 @@ $(BUILD)/tests/native32_selftest: $(BUILD)/tests/diff/native32_selftest.o $(BUIL
 
 $(BUILD)/tests/objdump_compare: $(BUILD)/tests/disasm/objdump_compare.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/tests/compute_native: tests/native/compute_native.c guests/compute/workload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iguests/compute $(LDFLAGS) $^ -o $@
 
 # Guests: every guests/NAME/ with a link.ld becomes $(BUILD)/guests/NAME.elf.
 define GUEST_template
