@@ -105,12 +105,14 @@ difftest: deps $(BUILD)/tests/difftest
 	$(BUILD)/tests/difftest --sequences $(N)
 
 SECONDS ?= 60
+FUZZ_CC := clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icore/include -Icore/cpu
 fuzz: deps
-	@mkdir -p build-fuzz/corpus
-	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icore/include -Icore/cpu \
-	    tests/fuzz/fuzz_decode.c core/cpu/decode.c core/cpu/optable.c core/cpu/disasm.c \
+	@mkdir -p build-fuzz/corpus-decode build-fuzz/corpus-loader
+	$(FUZZ_CC) tests/fuzz/fuzz_decode.c core/cpu/decode.c core/cpu/optable.c core/cpu/disasm.c \
 	    -o build-fuzz/fuzz_decode
-	build-fuzz/fuzz_decode -max_total_time=$(SECONDS) -max_len=32 build-fuzz/corpus
+	$(FUZZ_CC) tests/fuzz/fuzz_loader.c $(filter-out cli/%,$(CORE_SRC)) -o build-fuzz/fuzz_loader
+	build-fuzz/fuzz_decode -max_total_time=$(SECONDS) -max_len=32 build-fuzz/corpus-decode
+	build-fuzz/fuzz_loader -max_total_time=$(SECONDS) -max_len=4096 build-fuzz/corpus-loader
 
 clean:
 	rm -rf build build-san build-fuzz
