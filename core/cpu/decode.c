@@ -154,7 +154,11 @@ static bool decode_operand(struct insn *in, struct cursor *c, unsigned n, unsign
     case OF_eAX: in->o[n] = mk(OK_REG, os, R_EAX); break;
     case OF_CL: in->o[n] = mk(OK_REG, 1, R_ECX); break;
     case OF_DX: in->o[n] = mk(OK_REG, 2, R_EDX); break;
-    case OF_ONE: in->o[n] = mk(OK_IMM, 1, 0); break;
+    case OF_ONE: /* the constant 1 of D0..D3, encoded in the opcode */
+        in->o[n] = mk(OK_IMM, 1, 0);
+        in->imm = 1;
+        *have_imm = true;
+        break;
     case OF_ES: case OF_CS: case OF_SS: case OF_DS: case OF_FS: case OF_GS:
         in->o[n] = mk(OK_SREG, 2, f - OF_ES);
         break;
@@ -167,7 +171,8 @@ static bool decode_operand(struct insn *in, struct cursor *c, unsigned n, unsign
     return true;
 }
 
-/* Read legacy prefixes; returns the first opcode byte's position. */
+/* Read legacy prefixes into in->prefix (the last REP/REPNE and segment
+ * override win) and record their bytes in in->pfx for the disassembler. */
 static void decode_prefixes(struct insn *in, struct cursor *c, uint8_t *seg_override)
 {
     static const int8_t seg_of[256] = {
@@ -193,6 +198,8 @@ static void decode_prefixes(struct insn *in, struct cursor *c, uint8_t *seg_over
         } else {
             return;
         }
+        if (in->npfx < sizeof(in->pfx))
+            in->pfx[in->npfx++] = b;
         c->pos++;
     }
 }
@@ -244,6 +251,10 @@ int insn_decode(struct insn *in, const uint8_t *bytes, size_t avail, bool code32
     in->seg = S_DS;
 
     bool ok = in->d.mnem != M_BAD;
+    /* MOV to/from CRn/DRn ignore ModRM.mod: the operand is always a register,
+     * with no SIB or displacement (SDM Vol. 2, MOV-Move to/from Control Registers). */
+    if (in->d.opnd[0] == OF_Rd || in->d.opnd[1] == OF_Rd)
+        in->modrm |= 0xc0;
     if (fl & F_MODRM) {
         unsigned mod = insn_mod(in);
         if (mod != 3) {
@@ -258,6 +269,10 @@ int insn_decode(struct insn *in, const uint8_t *bytes, size_t avail, bool code32
         if ((fl & F_REGONLY) && mod != 3)
             ok = false;
     }
+    if ((fl & F_UD_F2) && (in->prefix & P_REPNE))
+        ok = false;
+    if ((fl & F_UD_66) && (in->prefix & P_OSIZE) && !(in->prefix & P_REP))
+        ok = false;
     for (unsigned n = 0; n < 3 && ok; n++)
         ok = decode_operand(in, &c, n, in->d.opnd[n], &have_imm);
     if (seg_override != S_NONE) {
@@ -268,9 +283,12 @@ int insn_decode(struct insn *in, const uint8_t *bytes, size_t avail, bool code32
         ok = false;
 
     in->len = (uint8_t)(c.pos > MAX_INSN_LEN + 1 ? MAX_INSN_LEN + 1 : c.pos);
+    /* A byte missing among the first 15 leaves the length unknown: the
+     * caller fetches more. Reading past the buffer has filled in zeros, so
+     * c.pos may exceed 15 without the instruction being too long. */
+    if (c.short_read && c.avail < MAX_INSN_LEN)
+        return DECODE_SHORT;
     if (c.pos > MAX_INSN_LEN)
         return DECODE_TOO_LONG;
-    if (c.short_read)
-        return DECODE_SHORT;
     return ok ? DECODE_OK : DECODE_UD;
 }
