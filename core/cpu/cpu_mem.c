@@ -105,11 +105,14 @@ void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size
     if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
         seg_check_slow(cpu, sreg, off, size, true);
     gva_t lin = s->base + off;
-    struct pm_page *p;
+    gva_t end_page = (lin + size - 1) & ~VLAB_PAGE_MASK;
     bool user = cpu->cpl == 3;
-    for (gva_t page = lin & ~VLAB_PAGE_MASK;; page += VLAB_PAGE_SIZE) {
-        cpu_translate(cpu, page < lin ? lin : page, access_of(true, user), &p);
-        if (page >= ((lin + size - 1) & ~VLAB_PAGE_MASK))
+    for (gva_t at = lin;; at = (at & ~VLAB_PAGE_MASK) + VLAB_PAGE_SIZE) {
+        const struct tlb_entry *e = &cpu->tlb_write[(at >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+        struct pm_page *p;
+        if (e->tag != tlb_tag(at, user))
+            cpu_translate(cpu, at, access_of(true, user), &p);
+        if ((at & ~VLAB_PAGE_MASK) == end_page)
             break;
     }
 }
