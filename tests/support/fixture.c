@@ -73,3 +73,12 @@ void fx_set_gdt(struct fixture *fx, gpa_t gdt_base, const uint64_t *entries, uns
     fx->cpu.gdtr.base = (uint32_t)gdt_base;
     fx->cpu.gdtr.limit = (uint16_t)(n * 8 - 1);
 }
+
+uint64_t fx_gate(uint16_t sel, uint32_t offset, uint8_t access, uint8_t params)
+{
+    uint64_t d = (offset & 0xffffu) | ((uint64_t)sel << 16);
+    d |= (uint64_t)(params & 0x1f) << 32;
+    d |= (uint64_t)access << 40;
+    d |= (uint64_t)(offset >> 16) << 48;
+    return d;
+}

@@ -41,4 +41,10 @@ void fx_set_gdt(struct fixture *fx, gpa_t gdt_base, const uint64_t *entries, uns
  * byte P|DPL|S|type, and the flags nibble G|D/B|L|AVL). */
 uint64_t fx_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 
+/* Build a gate descriptor (call, interrupt, trap gate): target selector and
+ * offset, the access byte P|DPL|0|type (0xEC: a present DPL 3 32-bit call
+ * gate, 0x8E: a DPL 0 32-bit interrupt gate, 0xEF: a DPL 3 trap gate) and a
+ * call gate's parameter count. */
+uint64_t fx_gate(uint16_t sel, uint32_t offset, uint8_t access, uint8_t params);
+
 #endif
