@@ -166,10 +166,15 @@ static bool code32(const struct cpu *cpu)
     return (cpu->seg[S_CS].ar & SEG_AR_DB) != 0;
 }
 
-static void raise_decode_error(struct cpu *cpu, int status)
+/* An instruction that did not decode. This CPU has no x87: its escape
+ * opcodes D8..DF raise #NM when CR0.EM or CR0.TS says an operating system
+ * emulates the FPU (SDM Vol. 3, Table 2-2), and #UD otherwise. */
+static void raise_decode_error(struct cpu *cpu, const struct insn *in, int status)
 {
     if (status == DECODE_TOO_LONG)
         cpu_gp0(cpu);
+    if (!in->two_byte && (in->opcode & 0xf8) == 0xd8 && (cpu->cr0 & (CR0_EM | CR0_TS)))
+        cpu_fault_noerr(cpu, VEC_NM);
     cpu_ud(cpu);
 }
 
@@ -189,7 +194,7 @@ static const struct insn *fetch_slow(struct cpu *cpu, gva_t lin, bool user)
         status = insn_decode(in, buf, n, code32(cpu));
     } while (status == DECODE_SHORT && n < 15);
     if (status != DECODE_OK)
-        raise_decode_error(cpu, status == DECODE_SHORT ? DECODE_TOO_LONG : status);
+        raise_decode_error(cpu, in, status == DECODE_SHORT ? DECODE_TOO_LONG : status);
     return in;
 }
 
@@ -216,7 +221,7 @@ static const struct insn *fetch(struct cpu *cpu)
         if (status == DECODE_SHORT)
             return fetch_slow(cpu, lin, user);
         if (status != DECODE_OK)
-            raise_decode_error(cpu, status);
+            raise_decode_error(cpu, in, status);
         return in;
     }
 
@@ -229,7 +234,7 @@ static const struct insn *fetch(struct cpu *cpu)
     int status = insn_decode(&e->insn, (const uint8_t *)(t->addend + lin), 15, code32(cpu));
     if (status != DECODE_OK) {
         e->valid = false;
-        raise_decode_error(cpu, status);
+        raise_decode_error(cpu, &e->insn, status);
     }
     if (!page->code) {
         /* From now on every store to this page must take the slow path. */

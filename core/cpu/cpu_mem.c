@@ -8,6 +8,10 @@
  * time. A page from which instructions were decoded is never entered in the
  * write TLB, so every store to it passes here and bumps its generation,
  * which invalidates the decoded instructions (see cpu.c).
+ *
+ * Alignment checking (CR0.AM and EFLAGS.AC at CPL 3, SDM Vol. 3, 6.15 #AC)
+ * is done here too: while it is on, no CPL 3 translation is entered in the
+ * TLB, so every CPL 3 access comes this way and is checked.
  */
 #include "cpu_internal.h"
 #include "vlab/mmu.h"
@@ -18,6 +22,11 @@ static void tlb_set(struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct 
     e->phys = (uint32_t)(pa & ~(gpa_t)VLAB_PAGE_MASK);
     e->addend = (uintptr_t)p->host - (uintptr_t)(lin & ~VLAB_PAGE_MASK);
     e->page = p;
+}
+
+static bool alignment_checking(const struct cpu *cpu)
+{
+    return (cpu->cr0 & CR0_AM) && (cpu->eflags & EFLAGS_AC);
 }
 
 gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page)
@@ -32,7 +41,7 @@ gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page 
     }
     struct pm_page *p = physmem_page(cpu->mem, pa);
     *page = p;
-    if (p) {
+    if (p && !(user && alignment_checking(cpu))) {
         unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
         tlb_set(&cpu->tlb_read[idx], lin, user, pa, p);
         if ((access & MMU_WRITE) && !p->code)
@@ -73,8 +82,16 @@ static bool crosses_page(gva_t lin, unsigned size)
     return (lin & VLAB_PAGE_MASK) > VLAB_PAGE_SIZE - size;
 }
 
+/* #AC(0) for a misaligned CPL 3 data access while alignment checking is on. */
+static void check_alignment(struct cpu *cpu, gva_t lin, unsigned size, bool user)
+{
+    if (user && (lin & (size - 1)) && alignment_checking(cpu))
+        cpu_fault(cpu, VEC_AC, 0);
+}
+
 uint32_t mem_load_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 {
+    check_alignment(cpu, lin, size, user);
     if (!crosses_page(lin, size))
         return load_one_page(cpu, lin, size, user);
     uint32_t v = 0;
@@ -85,6 +102,7 @@ uint32_t mem_load_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 
 void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
 {
+    check_alignment(cpu, lin, size, user);
     if (!crosses_page(lin, size)) {
         store_one_page(cpu, lin, size, v, user);
         return;

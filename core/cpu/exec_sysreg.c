@@ -138,8 +138,9 @@ void ex_DESC_TABLE(struct cpu *cpu, const struct insn *in)
  * of CR0's reserved bits 31:0 (Vol. 3, 2.5). ET is hardwired to 1. */
 #define CR0_WRITABLE (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM | \
                       CR0_NW | CR0_CD | CR0_PG)
-/* Changes to these bits change how linear addresses translate. */
-#define CR0_PAGING_BITS (CR0_PE | CR0_PG | CR0_WP)
+/* Changes to these bits change how linear addresses translate or how
+ * accesses are checked (AM: alignment checking, done on the TLB's slow path). */
+#define CR0_PAGING_BITS (CR0_PE | CR0_PG | CR0_WP | CR0_AM)
 #define CR4_PAGING_BITS (CR4_PSE | CR4_PGE)
 
 static void write_cr0(struct cpu *cpu, uint32_t v)

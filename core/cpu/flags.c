@@ -115,6 +115,9 @@ uint32_t cpu_eflags(struct cpu *cpu)
 
 void cpu_set_eflags(struct cpu *cpu, uint32_t value)
 {
+    uint32_t old = cpu->eflags;
     cpu->eflags = (value & EFLAGS_IMPLEMENTED) | EFLAGS_FIXED1;
     cpu->lf.op = LF_NONE;
+    if ((old ^ cpu->eflags) & EFLAGS_AC)
+        cpu_tlb_flush(cpu); /* alignment checking turns on or off: see cpu_mem.c */
 }

@@ -204,6 +204,41 @@ static void test_undefined_opcode_raises_ud(void **state)
     assert_false(fx->cpu.exc.has_error);
 }
 
+/* No x87 here: an escape opcode raises #NM when CR0.EM says the operating
+ * system emulates one, #UD otherwise. */
+static void test_x87_escape_raises_nm_with_em_and_ud_without(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t fld1[] = { 0xd9, 0xe8 };
+    fx->cpu.cr0 |= CR0_EM;
+    assert_int_equal(fx_run_code(fx, fld1, sizeof(fld1)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_NM);
+    fx->cpu.cr0 &= ~CR0_EM;
+    assert_int_equal(fx_run_code(fx, fld1, sizeof(fld1)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_UD);
+}
+
+/* CR0.AM and EFLAGS.AC at CPL 3: a misaligned load raises #AC(0); aligned
+ * ones and CPL 0 ones do not. */
+static void test_misaligned_cpl3_load_with_am_and_ac_raises_ac(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t loads[] = {
+        0x8b, 0x05, 0x00, 0x00, 0x01, 0x00, /* mov eax, [0x10000] */
+        0x8b, 0x05, 0x02, 0x00, 0x01, 0x00, /* mov eax, [0x10002] */
+    };
+    fx->cpu.cr0 |= CR0_AM;
+    cpu_set_flat(&fx->cpu, 3);
+    cpu_set_eflags(&fx->cpu, EFLAGS_FIXED1 | EFLAGS_AC);
+    assert_int_equal(fx_run_code(fx, loads, sizeof(loads)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_AC);
+    assert_int_equal(fx->cpu.exc.error, 0);
+    assert_int_equal(fx->cpu.eip, FX_CODE + 6);
+
+    cpu_set_eflags(&fx->cpu, EFLAGS_FIXED1);
+    assert_int_equal(fx_run_code(fx, loads, sizeof(loads)), CPU_EXIT_BUDGET);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +253,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_instruction_longer_than_15_bytes_raises_gp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_privileged_instruction_at_cpl3_raises_gp0_before_executing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undefined_opcode_raises_ud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_x87_escape_raises_nm_with_em_and_ud_without, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_misaligned_cpl3_load_with_am_and_ac_raises_ac, setup, teardown),
     };
     return cmocka_run_group_tests_name("cpu core", tests, NULL, NULL);
 }
