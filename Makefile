@@ -86,11 +86,11 @@ $(foreach g,$(GUESTS:$(BUILD)/guests/%.elf=%),$(eval $(call GUEST_template,$(g))
 
 $(BUILD)/guests/%.c.o: guests/%.c
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) -c $< -o $@
+	$(GUEST_CC) -MMD -MP -c $< -o $@
 
 $(BUILD)/guests/%.S.o: guests/%.S
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) -c $< -o $@
+	$(GUEST_CC) -MMD -MP -c $< -o $@
 
 # Guests exit through isa-debug-exit with (value << 1) | 1: status 1 is success.
 run: deps all
