@@ -102,6 +102,10 @@ enum exec_id {
 #define F_BRANCH 0x0200u  /* may change EIP other than by falling through */
 #define F_BYTE 0x0400u    /* operates on bytes (for the disassembler's suffixes) */
 #define F_NO66 0x0800u    /* operand size is fixed: the 0x66 prefix does not apply */
+/* Prefixes that newer CPUs read as part of another opcode (SDM Vol. 2, 2.1.2:
+ * mandatory prefixes); objdump shows these forms as (bad), so they are #UD. */
+#define F_UD_F2 0x1000u   /* #UD when F2 is the last of F2/F3 (F2 0F BC) */
+#define F_UD_66 0x2000u   /* #UD with 66 unless F3 is present (66 0F 09) */
 
 struct opdesc {
     uint8_t mnem;     /* enum mnem */
@@ -158,6 +162,9 @@ struct insn {
     uint32_t imm;              /* first immediate (sign- or zero-extended per form) */
     uint16_t imm2;             /* second immediate: far selector, ENTER nesting level */
     struct opnd o[3];
+    uint8_t npfx;              /* number of prefix bytes */
+    uint8_t pfx[14];           /* the prefix bytes in order: the disassembler prints
+                                  repeated and unused ones as objdump does */
 };
 
 static inline unsigned insn_mod(const struct insn *i) { return i->modrm >> 6; }
@@ -179,9 +186,9 @@ enum decode_status {
 int insn_decode(struct insn *insn, const uint8_t *bytes, size_t avail, bool code32);
 
 /* Write the instruction in objdump's Intel syntax (`objdump -d -M intel`,
- * without the address and byte columns) into buf. `eip` is the address of
- * the instruction, needed to print branch targets. Returns the length the
- * full text has (as snprintf does). */
+ * without the address and byte columns) into buf. `insn` is one that
+ * decoded with DECODE_OK; `eip` is its address, needed to print branch
+ * targets. Returns the length the full text has (as snprintf does). */
 int insn_disasm(const struct insn *insn, uint32_t eip, char *buf, size_t size);
 
 extern const char *const mnem_names[M_COUNT];
