@@ -12,6 +12,7 @@ struct command {
 
 int cmd_run(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Parse a size like "64M", "1G", "65536" into bytes; false if malformed. */

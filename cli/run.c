@@ -7,18 +7,23 @@
 #include <string.h>
 #include <time.h>
 
+#include "vlab/trace.h"
 #include "vlab/vm.h"
 
 #include "cli.h"
 
 static const char run_usage[] =
-    "usage: vlab run [--engine emu] [--mem SIZE] [--max-insns N] [--cmdline TEXT] [--quiet] IMAGE\n"
+    "usage: vlab run [--engine emu] [--mem SIZE] [--max-insns N] [--cmdline TEXT] [--input FILE]\n"
+    "                [--trace FILE] [--quiet] IMAGE\n"
     "  Boot the Multiboot ELF kernel IMAGE. The guest's serial console (COM1) is\n"
     "  printed on standard output; a summary follows on standard error.\n"
     "  --engine emu     how the guest runs (emu: full emulation; the only engine yet)\n"
-    "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 4G)\n"
+    "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 3G: the top GiB holds device memory such as the local APIC)\n"
     "  --max-insns N    stop after N instructions (default 10000000000)\n"
     "  --cmdline TEXT   the kernel command line (default: the image path)\n"
+    "  --input FILE     what the guest receives on COM1, read whole before the run\n"
+    "                   ('-': standard input; default: nothing)\n"
+    "  --trace FILE     write every event to FILE as JSON lines (see 'vlab trace')\n"
     "  --quiet          no summary\n"
     "  Exit status: the guest's own (written to isa-debug-exit port 0xf4: (value << 1) | 1),\n"
     "  2 for bad options or a bad image, 3 when the guest did not exit (budget, halt,\n"
@@ -53,16 +58,32 @@ static void print_summary(const struct vm *vm, enum vm_stop why, double seconds)
     fprintf(stderr, "vlab: %s", vm_stop_name(why));
     if (why == VM_STOP_EXIT)
         fprintf(stderr, " (status %d)", vm->exit_status);
-    fprintf(stderr, "\nvlab: %" PRIu64 " instructions in %.3f s (%.1f guest MIPS)\n", cpu->icount, seconds, mips);
-    fprintf(stderr, "vlab: exceptions:");
-    unsigned shown = 0;
-    for (unsigned v = 0; v < 32; v++) {
-        if (vm->stats.exceptions[v]) {
-            fprintf(stderr, " %.3s %" PRIu64, cpu_vector_name(v), vm->stats.exceptions[v]);
-            shown++;
-        }
+    fprintf(stderr, "\nvlab: %" PRIu64 " instructions in %.3f s (%.1f guest MIPS), %" PRIu64
+            " simulated cycles\n", cpu->icount, seconds, mips, trace_cycles(cpu));
+    trace_stats_print(&vm->trace.stats, stderr, "vlab: ");
+}
+
+/* --trace FILE: every event, as JSON lines. Returns the open file, or NULL
+ * after saying why. */
+static FILE *open_trace(struct vm *vm, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "vlab run: cannot write the trace to %s: %s\n", path, strerror(errno));
+        return NULL;
     }
-    fprintf(stderr, "%s; software interrupts: %" PRIu64 "\n", shown ? "" : " none", vm->stats.soft_ints);
+    trace_subscribe(&vm->trace, TRACE_ALL, trace_sink_json, f);
+    return f;
+}
+
+/* Close the --trace file; false (after saying why) if writing it failed. */
+static bool close_trace(FILE *f, const char *path)
+{
+    bool failed = ferror(f) != 0;
+    failed |= fclose(f) != 0;
+    if (failed)
+        fprintf(stderr, "vlab run: cannot write the trace to %s\n", path);
+    return !failed;
 }
 
 int cmd_run(int argc, char **argv)
@@ -70,10 +91,12 @@ int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         { "engine", required_argument, NULL, 'e' }, { "mem", required_argument, NULL, 'm' },
         { "max-insns", required_argument, NULL, 'n' }, { "cmdline", required_argument, NULL, 'c' },
-        { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
+        { "input", required_argument, NULL, 'i' }, { "trace", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
     };
     uint64_t ram = 64u << 20, max = 10000000000ull;
-    const char *cmdline = NULL;
+    const char *cmdline = NULL, *input = NULL, *trace_path = NULL;
+    FILE *trace_file = NULL;
     bool quiet = false;
     int c;
     optind = 1;
@@ -86,8 +109,8 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'm':
-            if (!cli_parse_size(optarg, &ram) || ram < (2u << 20) || ram > (4ull << 30)) {
-                fprintf(stderr, "vlab run: --mem wants a size between 2M and 4G, not '%s'\n", optarg);
+            if (!cli_parse_size(optarg, &ram) || ram < (2u << 20) || ram > (3ull << 30)) {
+                fprintf(stderr, "vlab run: --mem wants a size between 2M and 3G, not '%s'\n", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -98,6 +121,8 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'c': cmdline = optarg; break;
+        case 'i': input = optarg; break;
+        case 't': trace_path = optarg; break;
         case 'q': quiet = true; break;
         case 'h': fputs(run_usage, stdout); return 0;
         default: fputs(run_usage, stderr); return EXIT_USAGE;
@@ -115,8 +140,14 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     char err[512];
-    if (vm_load_file(vm, argv[optind], cmdline, err, sizeof(err)) != 0) {
+    if (vm_load_file(vm, argv[optind], cmdline, err, sizeof(err)) != 0 ||
+        (input && vm_load_input(vm, strcmp(input, "-") ? input : "/dev/stdin", err, sizeof(err)) != 0)) {
         fprintf(stderr, "vlab run: %s\n", err);
+        vm_destroy(vm);
+        free(vm);
+        return EXIT_USAGE;
+    }
+    if (trace_path && !(trace_file = open_trace(vm, trace_path))) {
         vm_destroy(vm);
         free(vm);
         return EXIT_USAGE;
@@ -129,6 +160,8 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         print_summary(vm, why, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     int status = why == VM_STOP_EXIT ? vm->exit_status & 0xff : EXIT_GUEST_STUCK;
+    if (trace_file && !close_trace(trace_file, trace_path))
+        status = EXIT_USAGE;
     vm_destroy(vm);
     free(vm);
     return status;

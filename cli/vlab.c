@@ -13,6 +13,7 @@
 
 static const struct command commands[] = {
     { "run", cmd_run, "boot a Multiboot kernel image on the simulated PC" },
+    { "trace", cmd_trace, "boot a kernel and print its events (ring switches, page walks, I/O ...)" },
     { "disasm", cmd_disasm, "disassemble the code of an ELF image (objdump -d -M intel style)" },
     { "help", cmd_help, "show this help" },
 };

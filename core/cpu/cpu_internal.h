@@ -127,8 +127,9 @@ static inline gva_t seg_lin(struct cpu *cpu, unsigned sreg, uint32_t off, unsign
 /* ---- Memory ------------------------------------------------------------- */
 
 /* Translate a linear address for an access of kind MMU_* (vlab/mmu.h),
- * raising #PF; enters RAM pages in the TLB. *page is the RAM page or NULL
- * for device memory. */
+ * raising #PF: from the TLB when it holds the page, else by a page walk
+ * (which goes into the trace); enters RAM pages in the TLB. *page is the
+ * RAM page or NULL for device memory. */
 gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page);
 
 /* Slow paths: segment checks are done; these translate (page walk, #PF),
@@ -183,6 +184,24 @@ static inline void mem_store(struct cpu *cpu, unsigned sreg, uint32_t off, unsig
     lin_store(cpu, seg_lin(cpu, sreg, off, size, true), size, v, cpu->cpl == 3);
 }
 
+/* The read of a read-modify-write instruction's memory destination (ADD
+ * [m], r; INC; shifts; XCHG; BTS ...). The CPU reads it with the intent to
+ * write it: it is checked for writing before it is read, so an unwritable
+ * destination faults on the read, as a write (#PF error code W=1), as the
+ * host CPU reports it (tests/diff). A write-TLB hit is the fast path;
+ * mem_load_rmw_slow() checks alignment, probes for writing, then loads. */
+uint32_t mem_load_rmw_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user);
+
+static inline uint32_t mem_load_rmw(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    gva_t lin = seg_lin(cpu, sreg, off, size, true);
+    bool user = cpu->cpl == 3;
+    const struct tlb_entry *e = &cpu->tlb_write[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
+        return load_le((const uint8_t *)(e->addend + lin), size);
+    return mem_load_rmw_slow(cpu, lin, size, user);
+}
+
 /* Raise now whatever fault a store of `size` bytes (any size) at sreg:off
  * would raise, without storing. */
 void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size);
@@ -211,7 +230,9 @@ static inline uint32_t ea_offset(const struct cpu *cpu, const struct insn *in)
 }
 
 /* Read operand n (OK_REG, OK_MEM, OK_IMM, OK_SREG); the value is zero-
- * extended from the operand's size. */
+ * extended from the operand's size. The memory destination (operand 0) of
+ * a lockable instruction is always read-modify-write: it is read for
+ * writing (mem_load_rmw). */
 static inline uint32_t opnd_read(struct cpu *cpu, const struct insn *in, unsigned n)
 {
     const struct opnd *o = &in->o[n];
@@ -219,6 +240,8 @@ static inline uint32_t opnd_read(struct cpu *cpu, const struct insn *in, unsigne
     case OK_REG:
         return reg_read(cpu, o->reg, o->size);
     case OK_MEM:
+        if (n == 0 && (in->d.flags & F_LOCK))
+            return mem_load_rmw(cpu, in->seg, ea_offset(cpu, in), o->size);
         return mem_load(cpu, in->seg, ea_offset(cpu, in), o->size);
     case OK_SREG:
         return cpu->seg[o->reg].sel;
@@ -235,6 +258,17 @@ static inline void opnd_write(struct cpu *cpu, const struct insn *in, unsigned n
         reg_write(cpu, o->reg, o->size, v);
     else
         mem_store(cpu, in->seg, ea_offset(cpu, in), o->size, v);
+}
+
+/* Read operand n as the destination of a read-modify-write instruction
+ * that cannot be locked (the shifts): a memory operand is read for
+ * writing, as opnd_read() does for the lockable ones. */
+static inline uint32_t opnd_read_rmw(struct cpu *cpu, const struct insn *in, unsigned n)
+{
+    const struct opnd *o = &in->o[n];
+    if (o->kind == OK_MEM)
+        return mem_load_rmw(cpu, in->seg, ea_offset(cpu, in), o->size);
+    return opnd_read(cpu, in, n);
 }
 
 /* ---- Stack -------------------------------------------------------------- */
@@ -323,6 +357,10 @@ static inline unsigned cpu_iopl(const struct cpu *cpu)
 /* IN/OUT/INS/OUTS permission: allowed when CPL <= IOPL, else by the TSS I/O
  * permission bitmap (SDM Vol. 1, 19.5); raises #GP(0) otherwise. */
 void io_check(struct cpu *cpu, uint16_t port, unsigned size);
+
+/* A port access (after io_check): through the bus, and into the trace. */
+uint32_t cpu_port_in(struct cpu *cpu, uint16_t port, unsigned size);
+void cpu_port_out(struct cpu *cpu, uint16_t port, unsigned size, uint32_t value);
 
 /* CR0/CR3/CR4 changed: recompute what depends on them, flush the TLB when
  * translation changed. */

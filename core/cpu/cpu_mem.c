@@ -15,6 +15,7 @@
  */
 #include "cpu_internal.h"
 #include "vlab/mmu.h"
+#include "vlab/trace.h"
 
 static void tlb_set(struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct pm_page *p)
 {
@@ -29,13 +30,29 @@ static bool alignment_checking(const struct cpu *cpu)
     return (cpu->cr0 & CR0_AM) && (cpu->eflags & EFLAGS_AC);
 }
 
+/* A translation the TLB already holds: no walk, as on the hardware (the
+ * trace's page walks are the TLB's misses). */
+static const struct tlb_entry *tlb_hit(const struct cpu *cpu, gva_t lin, unsigned access)
+{
+    unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
+    const struct tlb_entry *e = (access & MMU_WRITE) ? &cpu->tlb_write[idx] : &cpu->tlb_read[idx];
+    return e->tag == tlb_tag(lin, (access & MMU_USER) != 0) ? e : NULL;
+}
+
 gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page)
 {
     bool user = access & MMU_USER;
+    const struct tlb_entry *hit = tlb_hit(cpu, lin, access);
+    if (hit) {
+        *page = hit->page;
+        return hit->phys | (lin & VLAB_PAGE_MASK);
+    }
     gpa_t pa = lin;
     if (cpu->cr0 & CR0_PG) {
         struct mmu_walk w;
-        if (!mmu_walk(cpu->mem, cpu->cr0, cpu->cr3, cpu->cr4, lin, access, &w))
+        bool ok = mmu_walk(cpu->mem, cpu->cr0, cpu->cr3, cpu->cr4, lin, access, &w);
+        trace_walk(cpu, &w);
+        if (!ok)
             cpu_page_fault(cpu, lin, w.error);
         pa = w.pa;
     }
@@ -55,13 +72,27 @@ static unsigned access_of(bool write, bool user)
     return (write ? MMU_WRITE : 0) | (user ? MMU_USER : 0);
 }
 
+/* Device memory: every access goes to the bus (and into the trace). */
+static uint32_t mmio_read(struct cpu *cpu, gpa_t pa, unsigned size)
+{
+    uint32_t v = bus_mmio_read(cpu->bus, pa, size);
+    trace_io(cpu, TRACE_MMIO, pa, size, v, false);
+    return v;
+}
+
+static void mmio_write(struct cpu *cpu, gpa_t pa, unsigned size, uint32_t v)
+{
+    trace_io(cpu, TRACE_MMIO, pa, size, v, true);
+    bus_mmio_write(cpu->bus, pa, size, v);
+}
+
 static uint32_t load_one_page(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 {
     struct pm_page *p;
     gpa_t pa = cpu_translate(cpu, lin, access_of(false, user), &p);
     if (p)
         return load_le(p->host + (pa & VLAB_PAGE_MASK), size);
-    return bus_mmio_read(cpu->bus, pa, size);
+    return mmio_read(cpu, pa, size);
 }
 
 static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
@@ -69,7 +100,7 @@ static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v
     struct pm_page *p;
     gpa_t pa = cpu_translate(cpu, lin, access_of(true, user), &p);
     if (!p) {
-        bus_mmio_write(cpu->bus, pa, size, v);
+        mmio_write(cpu, pa, size, v);
         return;
     }
     store_le(p->host + (pa & VLAB_PAGE_MASK), size, v);
@@ -116,6 +147,16 @@ void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool 
         store_one_page(cpu, lin + k, 1, v >> (8 * k), user);
 }
 
+uint32_t mem_load_rmw_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
+{
+    struct pm_page *p;
+    check_alignment(cpu, lin, size, user);
+    cpu_translate(cpu, lin, access_of(true, user), &p);
+    if (crosses_page(lin, size))
+        cpu_translate(cpu, (lin + size - 1) & ~VLAB_PAGE_MASK, access_of(true, user), &p);
+    return mem_load_slow(cpu, lin, size, user);
+}
+
 void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size)
 {
     const struct seg *s = &cpu->seg[sreg];
@@ -137,6 +178,7 @@ void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size
 
 void cpu_tlb_flush(struct cpu *cpu)
 {
+    trace_tlb_flush(cpu, false, 0);
     for (unsigned k = 0; k < TLB_SIZE; k++) {
         cpu->tlb_read[k].tag = TLB_INVALID;
         cpu->tlb_write[k].tag = TLB_INVALID;
@@ -146,6 +188,7 @@ void cpu_tlb_flush(struct cpu *cpu)
 void cpu_tlb_flush_page(struct cpu *cpu, gva_t lin)
 {
     unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
+    trace_tlb_flush(cpu, true, lin);
     cpu->tlb_read[idx].tag = TLB_INVALID;
     cpu->tlb_write[idx].tag = TLB_INVALID;
 }

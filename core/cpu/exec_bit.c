@@ -48,7 +48,8 @@ void ex_BT(struct cpu *cpu, const struct insn *in)
         uint32_t ea = ea_offset(cpu, in) + (uint32_t)unit * size;
         if (in->asize == 2)
             ea &= 0xffff;
-        v = mem_load(cpu, in->seg, ea, size);
+        v = op == BT_TEST ? mem_load(cpu, in->seg, ea, size)
+                          : mem_load_rmw(cpu, in->seg, ea, size);
         if (op != BT_TEST)
             mem_store(cpu, in->seg, ea, size, bt_update(op, v, bit));
     }

@@ -28,6 +28,7 @@
  * after every slot was probed (desc.h).
  */
 #include "desc.h"
+#include "vlab/trace.h"
 
 /* Where a transfer lands: a checked code segment, not yet loaded. */
 struct target {
@@ -191,6 +192,7 @@ static void call_inner(struct cpu *cpu, struct target *t)
     frame_write(cpu, &f);
     seg_from_desc(&cpu->seg[S_SS], ss.sel, ss_desc);
     cpu->r[R_ESP] = new_esp;
+    trace_ring(cpu, cpu->cpl, t->cpl, TRACE_RING_CALL);
     enter(cpu, t);
 }
 
@@ -269,10 +271,11 @@ static void outer_stack(struct cpu *cpu, uint32_t at, unsigned osize, const stru
 /* Commit a return to an outer ring: CS:EIP, then SS:ESP (SS.B says whether
  * all of ESP or only SP is loaded), then the data segment rule. */
 static void enter_outer(struct cpu *cpu, struct target *t, uint16_t ss, uint32_t ss_desc[2],
-                        uint32_t esp)
+                        uint32_t esp, enum trace_ring_cause cause)
 {
     seg_mark_accessed(cpu, t->sel, t->desc);
     seg_mark_accessed(cpu, ss, ss_desc);
+    trace_ring(cpu, cpu->cpl, t->cpl, cause);
     enter(cpu, t);
     seg_from_desc(&cpu->seg[S_SS], ss, ss_desc);
     sp_set(cpu, esp);
@@ -300,7 +303,7 @@ void ex_RETF(struct cpu *cpu, const struct insn *in)
     uint32_t ss_desc[2], esp;
     outer_stack(cpu, 2 * os + imm, os, &t, &ss, ss_desc, &esp);
     check_eip(cpu, &t);
-    enter_outer(cpu, &t, ss, ss_desc, esp + imm);
+    enter_outer(cpu, &t, ss, ss_desc, esp + imm, TRACE_RING_RETF);
 }
 
 /* EFLAGS after IRET (SDM Vol. 2, IRET): the status flags, TF, DF and NT
@@ -347,6 +350,6 @@ void ex_IRET(struct cpu *cpu, const struct insn *in)
     uint32_t ss_desc[2], esp;
     outer_stack(cpu, 3 * os, os, &t, &ss, ss_desc, &esp);
     check_eip(cpu, &t);
-    enter_outer(cpu, &t, ss, ss_desc, esp);
+    enter_outer(cpu, &t, ss, ss_desc, esp, TRACE_RING_IRET);
     cpu_set_eflags(cpu, eflags);
 }

@@ -138,23 +138,13 @@ static uint32_t szp(uint32_t res, unsigned bits)
     return parity_flag(res) | (res ? 0 : EFLAGS_ZF) | (msb(res, bits) ? EFLAGS_SF : 0);
 }
 
-/* A count of 0 writes nothing, but a memory destination is still accessed
- * as for a write, so an unwritable one faults (as on hardware). */
-static void count_zero(struct cpu *cpu, const struct insn *in)
-{
-    if (in->o[0].kind == OK_MEM)
-        mem_probe_write(cpu, in->seg, ea_offset(cpu, in), in->o[0].size);
-}
-
 /* Group 2: ROL ROR RCL RCR SHL SHR SAL SAR Eb/Ev by 1, CL or Ib. */
 void ex_SHIFT(struct cpu *cpu, const struct insn *in)
 {
     unsigned count = opnd_read(cpu, in, 1) & 0x1f;
-    uint32_t dst = opnd_read(cpu, in, 0);
-    if (count == 0) {
-        count_zero(cpu, in);
-        return;
-    }
+    uint32_t dst = opnd_read_rmw(cpu, in, 0);
+    if (count == 0)
+        return; /* nothing written, but the destination was checked as for a write */
     const struct shift_op *op = &shift_ops[in->d.arg];
     struct shift s = { dst, count, in->o[0].size * 8u, op->reads_cf ? flag_cf(cpu) : 0 };
     uint32_t f;
@@ -204,12 +194,10 @@ static shxd_fn *const shxd_ops[2][2] = { { shld16, shld32 }, { shrd16, shrd32 } 
 void ex_SHXD(struct cpu *cpu, const struct insn *in)
 {
     unsigned count = opnd_read(cpu, in, 2) & 0x1f;
-    uint32_t dst = opnd_read(cpu, in, 0);
+    uint32_t dst = opnd_read_rmw(cpu, in, 0);
     uint32_t src = opnd_read(cpu, in, 1);
-    if (count == 0) {
-        count_zero(cpu, in);
-        return;
-    }
+    if (count == 0)
+        return; /* nothing written, but the destination was checked as for a write */
     unsigned bits = in->o[0].size * 8u;
     uint32_t cf;
     uint32_t res = shxd_ops[in->d.arg][bits == 32](dst, src, count, &cf);

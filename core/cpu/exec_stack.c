@@ -20,19 +20,17 @@ static uint32_t sp_mask(const struct cpu *cpu)
     return stack32(cpu) ? 0xffffffffu : 0xffffu;
 }
 
-/* Raise now the fault any write to the `n` bytes just below stack offset
- * `sp` would raise, so that an instruction pushing several items (PUSHA,
- * ENTER) faults before it writes the first. A 16-bit stack may wrap below
- * offset 0 to 0xffff: then the two pieces are probed separately. */
-static void probe_stack(struct cpu *cpu, uint32_t sp, uint32_t n)
+/* Raise now the fault that pushing `n` items of `size` bytes below stack
+ * offset `sp` would raise, so that an instruction pushing several items
+ * (PUSHA, ENTER) faults before it writes the first. The items are probed
+ * in the order the pushes write them, from the top down, each at the
+ * offset its push uses (a 16-bit stack wraps at 64 KiB): a fault then
+ * reports in CR2 the item the pushes would have faulted on, as the
+ * hardware does (tests/diff: PUSHA with SP just above an unmapped page). */
+static void probe_stack(struct cpu *cpu, uint32_t sp, unsigned n, unsigned size)
 {
-    if (stack32(cpu) || sp >= n) {
-        mem_probe_write(cpu, S_SS, (sp - n) & sp_mask(cpu), n);
-        return;
-    }
-    if (sp)
-        mem_probe_write(cpu, S_SS, 0, sp);
-    mem_probe_write(cpu, S_SS, 0x10000u - (n - sp), n - sp);
+    for (unsigned k = 1; k <= n; k++)
+        mem_probe_write(cpu, S_SS, (sp - k * size) & sp_mask(cpu), size);
 }
 
 /* PUSH r/m, imm, Sreg (SDM Vol. 2, PUSH).
@@ -82,7 +80,7 @@ void ex_PUSHA(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->osize;
     uint32_t old_esp = cpu->r[R_ESP];
-    probe_stack(cpu, sp_get(cpu), 8 * size);
+    probe_stack(cpu, sp_get(cpu), 8, size);
     for (unsigned r = R_EAX; r <= R_EDI; r++)
         cpu_push(cpu, r == R_ESP ? old_esp : cpu->r[r], size);
 }
@@ -158,7 +156,7 @@ void ex_ENTER(struct cpu *cpu, const struct insn *in)
     uint32_t mask = sp_mask(cpu);
     uint32_t sp = sp_get(cpu);
 
-    probe_stack(cpu, sp, (level ? level + 1 : 1) * size);
+    probe_stack(cpu, sp, level ? level + 1 : 1, size);
     sp = (sp - size) & mask;
     mem_store(cpu, S_SS, sp, size, cpu->r[R_EBP]);
     uint32_t frame = sp;

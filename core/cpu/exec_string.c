@@ -123,7 +123,7 @@ static void elem_ins(struct cpu *cpu, const struct insn *in, const struct str_ct
     (void)in;
     uint32_t di = str_di(cpu, c);
     mem_probe_write(cpu, S_ES, di, c->size);
-    mem_store(cpu, S_ES, di, c->size, bus_pio_read(cpu->bus, str_port(cpu), c->size));
+    mem_store(cpu, S_ES, di, c->size, cpu_port_in(cpu, str_port(cpu), c->size));
     str_advance(cpu, R_EDI, c);
 }
 
@@ -131,7 +131,7 @@ static void elem_ins(struct cpu *cpu, const struct insn *in, const struct str_ct
 static void elem_outs(struct cpu *cpu, const struct insn *in, const struct str_ctx *c)
 {
     uint32_t v = mem_load(cpu, in->seg, str_si(cpu, c), c->size);
-    bus_pio_write(cpu->bus, str_port(cpu), c->size, v);
+    cpu_port_out(cpu, str_port(cpu), c->size, v);
     str_advance(cpu, R_ESI, c);
 }
 

@@ -53,7 +53,7 @@ void ex_IN(struct cpu *cpu, const struct insn *in)
     uint16_t port = (uint16_t)opnd_read(cpu, in, 1);
     unsigned size = in->o[0].size;
     io_check(cpu, port, size);
-    reg_write(cpu, R_EAX, size, bus_pio_read(cpu->bus, port, size));
+    reg_write(cpu, R_EAX, size, cpu_port_in(cpu, port, size));
 }
 
 /* OUT imm8 or DX, AL/AX/EAX: o[0] is the port, o[1] the accumulator. */
@@ -62,7 +62,7 @@ void ex_OUT(struct cpu *cpu, const struct insn *in)
     uint16_t port = (uint16_t)opnd_read(cpu, in, 0);
     unsigned size = in->o[1].size;
     io_check(cpu, port, size);
-    bus_pio_write(cpu->bus, port, size, reg_read(cpu, R_EAX, size));
+    cpu_port_out(cpu, port, size, reg_read(cpu, R_EAX, size));
 }
 
 /* INT n (CD ib, arg 0) and INT3 (CC, arg 3: the one-byte breakpoint). Both

@@ -12,6 +12,7 @@
 
 #include "cpu_internal.h"
 #include "desc.h"
+#include "vlab/trace.h"
 
 #define SEL_TI 0x4u                  /* the selector names an LDT entry */
 #define DESC_TSS_BUSY 0x0200u        /* type bit 1 of a TSS descriptor, in desc[1] */
@@ -238,6 +239,7 @@ void ex_CLTS(struct cpu *cpu, const struct insn *in)
  * that did not need it: invalidating more is always allowed). */
 static void tlb_flush_4m_region(struct cpu *cpu, gva_t lin)
 {
+    trace_tlb_flush(cpu, true, lin); /* one INVLPG, however many entries it drops */
     for (unsigned k = 0; k < TLB_SIZE; k++) {
         if (((cpu->tlb_read[k].tag ^ lin) >> 22) == 0 || ((cpu->tlb_write[k].tag ^ lin) >> 22) == 0) {
             cpu->tlb_read[k].tag = TLB_INVALID;
@@ -298,12 +300,14 @@ void ex_MOVDR(struct cpu *cpu, const struct insn *in)
 /* ---- CPUID -------------------------------------------------------------- */
 
 /* CPUID reports what this CPU implements and nothing more (DESIGN.md): a
- * family 6 model 1 processor without an FPU, MMX, SSE, SYSENTER or an APIC
- * that software should use through CPUID. */
+ * family 6 model 1 processor without an FPU, MMX, SSE or SYSENTER; the APIC
+ * bit says whether the machine has a local APIC and IA32_APIC_BASE enables
+ * it (SDM Vol. 3, 10.4.3). */
 #define CPUID_PSE (1u << 3)
 #define CPUID_TSC (1u << 4)
 #define CPUID_MSR (1u << 5)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_APIC (1u << 9)
 #define CPUID_PGE (1u << 13)
 #define CPUID_CMOV (1u << 15)
 #define CPUID_SIGNATURE ((6u << 8) | (1u << 4) | 0u) /* family 6, model 1, stepping 0 */
@@ -340,6 +344,8 @@ void ex_CPUID(struct cpu *cpu, const struct insn *in)
     cpu->r[R_EBX] = l->ebx;
     cpu->r[R_ECX] = l->ecx;
     cpu->r[R_EDX] = l->edx;
+    if (l->leaf == 1 && cpu->apic_present && (cpu->apic_base & MSR_APIC_BASE_EN))
+        cpu->r[R_EDX] |= CPUID_APIC;
 }
 
 /* ---- Time-stamp counter and MSRs ---------------------------------------- */

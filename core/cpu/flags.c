@@ -11,25 +11,60 @@
  *   carry into bit k          = (dst ^ src ^ res) bit k
  */
 #include "cpu_internal.h"
+#include "vlab/todo.h"
 
+/* ---- Lab 1: carry and overflow -------------------------------------------------
+ *
+ * Lab 1 (labs/01-emulation/README.md, part 1): you write add_flags() and
+ * sub_flags(). flags_arith() below works out ZF, SF, PF and AF itself and
+ * asks these two for CF and OF (SDM Vol. 1, 3.4.3.1 and Appendix A; the
+ * ADD, ADC, SUB, SBB pages of Vol. 2).
+ *
+ * Both get the operands and the result as recorded (d = dst, s = src, r =
+ * res: the low operand-size bits are what counts, the bits above are
+ * garbage) and `sb`, the operand size's sign bit (0x80, 0x8000 or
+ * 0x80000000). Return EFLAGS_CF and/or EFLAGS_OF.
+ *
+ *   CF  add: the carry out of the sign bit; subtract: the borrow into it
+ *       (that is, unsigned dst < src, counting the borrow-in of SBB).
+ *   OF  add: both operands have the same sign and the result's differs;
+ *       subtract: the operands' signs differ and the result's differs
+ *       from dst's.
+ *
+ * You may not compare dst + src with dst: ADC and SBB record the same three
+ * numbers, and their carry-in is hidden in r. Work from the bits: at each
+ * bit position k the carry into k is (d ^ s ^ r) bit k, and the carry out
+ * of the top is the majority of d, s and the carry into it. Tested by
+ * build/tests/test_alu (carries, borrows and overflows at every operand
+ * size) and build/tests/difftest (random sequences against the host CPU).
+ *
+ * Stub: no CF, no OF -- wrong, but harmless to the host; the
+ * not-implemented message says why the flags are wrong.
+ */
 static uint32_t add_flags(uint32_t d, uint32_t s, uint32_t r, uint32_t sb)
 {
+    /* BEGIN SOLUTION lab01 */
     uint32_t f = 0;
     if (((d & s) | ((d | s) & ~r)) & sb)
         f |= EFLAGS_CF;
     if ((d ^ r) & (s ^ r) & sb)
         f |= EFLAGS_OF;
     return f;
+    /* END SOLUTION */
+    /* STUB: vlab_todo("lab01: add_flags", d, s, r, sb); return 0; */
 }
 
 static uint32_t sub_flags(uint32_t d, uint32_t s, uint32_t r, uint32_t sb)
 {
+    /* BEGIN SOLUTION lab01 */
     uint32_t f = 0;
     if (((~d & s) | ((~d | s) & r)) & sb)
         f |= EFLAGS_CF;
     if ((d ^ s) & (d ^ r) & sb)
         f |= EFLAGS_OF;
     return f;
+    /* END SOLUTION */
+    /* STUB: vlab_todo("lab01: sub_flags", d, s, r, sb); return 0; */
 }
 
 uint32_t flags_arith(const struct cpu *cpu)

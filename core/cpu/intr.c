@@ -31,6 +31,8 @@
  * has no instruction breakpoints for RF to suppress.
  */
 #include "desc.h"
+#include "vlab/todo.h"
+#include "vlab/trace.h"
 
 /* ---- Which fault during delivery makes a double fault --------------------- */
 
@@ -64,7 +66,32 @@ static bool is_double_fault(const struct cpu_exception *e)
     return e->vector == VEC_DF && !e->soft;
 }
 
-/* ---- One delivery ---------------------------------------------------------- */
+/* ---- Lab 1: gate delivery with the stack switch ----------------------------
+ *
+ * Lab 1 (labs/01-emulation/README.md, part 3): you write deliver() and the
+ * helpers it needs. Everything around it is given: the double-fault rules
+ * above, and below the loop that retries a delivery that faulted.
+ *
+ * Helpers: yours to design. The reference reads and checks the gate
+ * (read_gate), then the handler's code segment (read_handler_code), and
+ * computes EXT and the handler's EFLAGS in two small functions. What the
+ * machine gives you (core/cpu/desc.h, cpu_internal.h):
+ *
+ *   sys_load(cpu, lin, size)       read the IDT (a supervisor access; may #PF)
+ *   desc_is_seg, desc_type, desc_dpl, desc_present, desc_is_code,
+ *   desc_conforming, desc_limit    descriptor fields (SYS_INT_GATE,
+ *                                  SYS_TRAP_GATE, SYS_TASK_GATE, SYS_32BIT)
+ *   gate_sel, gate_offset, gate_is32   the gate's target and size
+ *   sel_is_null, sel_error, ERR_IDT, ERR_EXT   selectors and error codes
+ *   seg_read_desc(cpu, sel, d)     fetch a descriptor from the GDT/LDT
+ *   seg_inner_stack(...)           SSn:ESPn from the TSS, checked
+ *   struct frame, frame_push, frame_place, frame_write
+ *                                  build a frame, check it fits, write it
+ *   seg_mark_accessed, seg_from_desc, seg_set_cs   commit segment loads
+ *   cpu_eflags, cpu_set_eflags     EFLAGS, whole (vlab/cpu.h)
+ *   cpu_fault(cpu, vector, error)  raise a fault (unwinds; nothing after runs)
+ */
+/* BEGIN SOLUTION lab01 */
 
 /* EXT for the error code of a fault raised while delivering `ev`: set unless
  * the program asked for the event (INT n, INT3, INTO). */
@@ -126,11 +153,58 @@ static void handler_eflags(struct cpu *cpu, const uint32_t gate[2])
         clear |= EFLAGS_IF;
     cpu_set_eflags(cpu, cpu_eflags(cpu) & ~clear);
 }
+/* END SOLUTION */
+/* STUB: */
 
-/* Deliver `ev`: raise (unwinding to the caller's setjmp) the first fault
- * delivery meets, before anything has changed; else switch to the handler. */
+/* deliver(cpu, ev): enter the handler of event `ev` (ev->vector; ev->soft
+ * for INT n/INT3/INTO; ev->has_error and ev->error for exceptions that push
+ * an error code) through the IDT, as the processor does in protected mode
+ * (SDM Vol. 3, 6.12.1 "Exception- or Interrupt-Handler Procedures"; the
+ * operation section of INT n in Vol. 2). Raise, with cpu_fault(), the first
+ * fault that delivery meets -- before anything has changed; that is the
+ * contract the caller's retry loop relies on.
+ *
+ * EXT (bit 0 of an error code) is 1 for events the program did not ask for
+ * (exceptions, external interrupts), 0 for INT n/INT3/INTO.
+ *
+ *  1. The gate: 8 bytes at IDTR.base + 8 * vector. Beyond IDTR.limit:
+ *     #GP(vector * 8 + 2 + EXT). Not an interrupt gate, a trap gate (16- or
+ *     32-bit) or a task gate: #GP(same). For INT n/INT3/INTO only, gate DPL
+ *     < CPL: #GP(vector * 8 + 2) -- this is what keeps user code from calling
+ *     kernel vectors. Not present: #NP(vector * 8 + 2 + EXT). A task gate
+ *     would switch tasks, which vlab does not implement: #GP(same).
+ *  2. The handler's code segment (the gate's selector): null: #GP(EXT); not
+ *     readable from the GDT/LDT, not a code segment, or DPL > CPL:
+ *     #GP(selector + EXT); not present: #NP(selector + EXT).
+ *  3. A non-conforming handler with DPL < CPL runs in its own ring, on the
+ *     stack the TSS gives for that ring (seg_inner_stack(); it raises the
+ *     #TS/#SS faults of 6.12.1). The old SS and ESP are pushed on the new
+ *     stack. Otherwise the handler runs in the current ring on the current
+ *     stack (see the picture at the top of this file).
+ *  4. Push EFLAGS, CS, EIP, then the error code if ev->has_error: dwords for
+ *     a 32-bit gate, words for a 16-bit gate (struct frame's `size`). The
+ *     frame is written with the privilege of the ring it lands in: as
+ *     supervisor on an inner stack, as the current CPL otherwise (`user`).
+ *     A frame that does not fit the stack segment: #SS(EXT) on the current
+ *     stack, #SS(new SS + EXT) on an inner one (frame_place(), through
+ *     `ss_error`). The gate's offset beyond the code segment's limit:
+ *     #GP(EXT).
+ *  5. Commit: set the accessed bits of the new SS and CS descriptors, write
+ *     the frame (frame_write() probes every page first), load SS:ESP, CS
+ *     with its new CPL, EIP = the gate's offset; clear TF, NT, RF and VM,
+ *     and IF too for an interrupt gate (a trap gate leaves IF alone).
+ *
+ * Tested by build/tests/test_intr (every numbered rule above, by name),
+ * the systest guest's exception checks and the teaching kernel, whose
+ * system calls, page faults and timer all come this way.
+ *
+ * Stub: delivery that is not written fails with #GP; the retry loop turns
+ * that into a double fault and then a shutdown, so the machine stops with
+ * "triple fault" after the not-implemented message.
+ */
 static void deliver(struct cpu *cpu, const struct cpu_exception *ev)
 {
+    /* BEGIN SOLUTION lab01 */
     uint32_t ext = ext_of(ev);
     uint32_t gate[2], code[2], ss_desc[2];
     read_gate(cpu, ev, gate);
@@ -168,6 +242,8 @@ static void deliver(struct cpu *cpu, const struct cpu_exception *ev)
     seg_set_cs(cpu, gate_sel(gate), code, cpl);
     cpu->eip = gate_offset(gate);
     handler_eflags(cpu, gate);
+    /* END SOLUTION */
+    /* STUB: vlab_todo("lab01: deliver", ev); cpu_fault(cpu, VEC_GP, 0); */
 }
 
 /* ---- Public entry points ----------------------------------------------------- */
@@ -187,16 +263,20 @@ static bool try_deliver(struct cpu *cpu, const struct cpu_exception *ev)
  * interrupt insn_eip still holds the INT instruction's address (left there
  * by cpu_run), so a fault in its delivery is reported at the INT, as on
  * hardware; for other events it is the current EIP. The caller's fault_jmp
- * is saved and restored around the attempts. */
-static int deliver_event(struct cpu *cpu, struct cpu_exception ev)
+ * is saved and restored around the attempts. The trace hears of what was
+ * delivered in the end: an external interrupt when `external` and no fault
+ * took its place. */
+static int deliver_event(struct cpu *cpu, struct cpu_exception ev, bool external)
 {
     jmp_buf caller;
     int result = 0;
+    unsigned cpl = cpu->cpl;
     memcpy(caller, cpu->fault_jmp, sizeof(jmp_buf));
     cpu->insn_esp = cpu->r[R_ESP];
     if (!ev.soft)
         cpu->insn_eip = cpu->eip;
     while (!try_deliver(cpu, &ev)) {
+        external = false; /* what is delivered now is an exception */
         if (is_double_fault(&ev)) {
             result = -1; /* shutdown; cpu->exc is the fault that caused it */
             break;
@@ -209,6 +289,7 @@ static int deliver_event(struct cpu *cpu, struct cpu_exception ev)
     if (result == 0) {
         cpu->exc = ev;
         cpu->intr_shadow = false;
+        trace_delivered(cpu, &ev, external, cpl);
     }
     memcpy(cpu->fault_jmp, caller, sizeof(jmp_buf));
     return result;
@@ -216,10 +297,10 @@ static int deliver_event(struct cpu *cpu, struct cpu_exception ev)
 
 int cpu_deliver_exception(struct cpu *cpu)
 {
-    return deliver_event(cpu, cpu->exc);
+    return deliver_event(cpu, cpu->exc, false);
 }
 
 int cpu_deliver_interrupt(struct cpu *cpu, uint8_t vector)
 {
-    return deliver_event(cpu, (struct cpu_exception){ .vector = vector });
+    return deliver_event(cpu, (struct cpu_exception){ .vector = vector }, true);
 }

@@ -13,8 +13,12 @@
  * the first port's bit; both bytes must lie within the limit. That is why
  * the SDM asks for a byte of all ones after the bitmap, and why an access
  * whose bits sit in the bitmap's last byte is refused without that byte.
+ *
+ * The accesses themselves (cpu_port_in/cpu_port_out, at the end) go to the
+ * bus and into the trace.
  */
 #include "cpu_internal.h"
+#include "vlab/trace.h"
 
 #define TSS_IOMAP_OFFSET 0x66u /* where the 16-bit bitmap offset lives */
 #define TSS32_AVAIL 0x9u
@@ -52,4 +56,17 @@ void io_check(struct cpu *cpu, uint16_t port, unsigned size)
         return;
     if (!iomap_allows(cpu, port, size))
         cpu_gp0(cpu);
+}
+
+uint32_t cpu_port_in(struct cpu *cpu, uint16_t port, unsigned size)
+{
+    uint32_t v = bus_pio_read(cpu->bus, port, size);
+    trace_io(cpu, TRACE_PIO, port, size, v, false);
+    return v;
+}
+
+void cpu_port_out(struct cpu *cpu, uint16_t port, unsigned size, uint32_t value)
+{
+    trace_io(cpu, TRACE_PIO, port, size, value, true);
+    bus_pio_write(cpu->bus, port, size, value);
 }

@@ -82,3 +82,39 @@ uint64_t fx_gate(uint16_t sel, uint32_t offset, uint8_t access, uint8_t params)
     d |= (uint64_t)(offset >> 16) << 48;
     return d;
 }
+
+static uint64_t fx_clock_now(void *ctx)
+{
+    return ((struct fx_clock *)ctx)->ns;
+}
+
+struct vclock fx_vclock(struct fx_clock *c)
+{
+    return (struct vclock){ fx_clock_now, c };
+}
+
+static void fx_irq_set(void *ctx, unsigned line, bool level)
+{
+    struct fx_irq *r = ctx;
+    (void)line;
+    if (level && !r->level)
+        r->rises++;
+    if (!level && r->level)
+        r->falls++;
+    r->level = level;
+}
+
+struct irq_line fx_irq_line(struct fx_irq *r)
+{
+    return (struct irq_line){ fx_irq_set, r, 0 };
+}
+
+static void fx_count_kick(void *ctx)
+{
+    (*(unsigned *)ctx)++;
+}
+
+struct dev_kick fx_kick(unsigned *count)
+{
+    return (struct dev_kick){ fx_count_kick, count };
+}

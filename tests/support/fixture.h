@@ -4,6 +4,7 @@
 #define VLAB_TEST_FIXTURE_H
 
 #include "vlab/cpu.h"
+#include "vlab/dev.h"
 #include "vlab/insn.h"
 #include "vlab/mem.h"
 
@@ -46,5 +47,21 @@ uint64_t fx_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
  * gate, 0x8E: a DPL 0 32-bit interrupt gate, 0xEF: a DPL 3 trap gate) and a
  * call gate's parameter count. */
 uint64_t fx_gate(uint16_t sel, uint32_t offset, uint8_t access, uint8_t params);
+
+/* For device tests: a virtual clock the test sets by hand, an interrupt
+ * line that records what a device drives on it, and a kick counter. */
+struct fx_clock {
+    uint64_t ns;
+};
+struct vclock fx_vclock(struct fx_clock *c);
+
+struct fx_irq {
+    bool level;      /* the level driven now */
+    unsigned rises;  /* low-to-high transitions so far */
+    unsigned falls;
+};
+struct irq_line fx_irq_line(struct fx_irq *r);
+
+struct dev_kick fx_kick(unsigned *count);
 
 #endif

@@ -170,6 +170,8 @@ struct tlb_entry {
 /* Model-specific registers this CPU implements. */
 #define MSR_IA32_TSC 0x10u
 #define MSR_IA32_APIC_BASE 0x1bu
+#define MSR_APIC_BASE_BSP 0x100u /* this processor is the bootstrap processor */
+#define MSR_APIC_BASE_EN 0x800u  /* the local APIC is globally enabled */
 #define MSR_IA32_SYSENTER_CS 0x174u
 #define MSR_IA32_SYSENTER_ESP 0x175u
 #define MSR_IA32_SYSENTER_EIP 0x176u
@@ -192,6 +194,7 @@ struct cpu {
     uint32_t dr[8];           /* debug registers: stored, breakpoints not implemented */
     uint64_t tsc_offset;      /* TSC = tsc_offset + icount: time is virtual (see DESIGN.md) */
     uint64_t apic_base;
+    bool apic_present;        /* the machine has a local APIC: CPUID reports it while enabled */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     enum cpu_mode mode;
     unsigned cpl;             /* current privilege level (CS.RPL in protected mode) */
@@ -200,9 +203,12 @@ struct cpu {
     /* The machine around it. */
     struct physmem *mem;
     struct bus *bus;
+    struct trace *trace;      /* where events and statistics go (vlab/trace.h); NULL: nowhere */
+    uint16_t id;              /* which vcpu: the trace's `vcpu` */
 
     /* Run state. */
     uint64_t icount;          /* instructions retired */
+    uint64_t extra_cycles;    /* simulated cycles beyond one per instruction (core/trace/cost.c) */
     uint64_t budget_end;      /* cpu_run stops when icount reaches this */
     struct cpu_exception exc;
     uint8_t exit_req;         /* nonzero: leave cpu_run with this enum cpu_exit + 1 */
