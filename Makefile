@@ -2,7 +2,7 @@
 # (build-san/ for SAN=1). See README.md.
 #
 #   make            libvlab.a and the vlab program
-#   make run        install what is missing, build, boot the default guest
+#   make run        install what is missing, build, boot the teaching kernel
 #   make test       the whole suite (unit, differential, disassembler, system)
 #   make test SAN=1 the same under AddressSanitizer and UBSan
 #   make difftest N=1000000   a long differential run against the host CPU
@@ -31,11 +31,11 @@ SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-DIFF_SRC := tests/diff/difftest.c tests/diff/gen.c tests/diff/vside.c tests/diff/native32.c
+DIFF_SRC := $(filter-out tests/diff/native32_selftest.c,$(sort $(wildcard tests/diff/*.c)))
 DIFF_OBJ := $(DIFF_SRC:%.c=$(BUILD)/%.o)
 # Test programs with a main() of their own; each prints "N passed, M failed".
 PROGS := $(BUILD)/tests/difftest $(BUILD)/tests/native32_selftest $(BUILD)/tests/objdump_compare \
-         $(BUILD)/tests/compute_native
+         $(BUILD)/tests/compute_native $(BUILD)/tests/kvm_run
 GUESTS := $(patsubst guests/%/link.ld,$(BUILD)/guests/%.elf,$(sort $(wildcard guests/*/link.ld)))
 
 LIB := $(BUILD)/libvlab.a
@@ -73,6 +73,10 @@ $(BUILD)/tests/native32_selftest: $(BUILD)/tests/diff/native32_selftest.o $(BUIL
 $(BUILD)/tests/objdump_compare: $(BUILD)/tests/disasm/objdump_compare.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
+$(BUILD)/tests/kvm_run: $(BUILD)/tests/kvm/kvm_run.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@
+
 $(BUILD)/tests/compute_native: tests/native/compute_native.c guests/compute/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iguests/compute $(LDFLAGS) $^ -o $@
@@ -94,7 +98,7 @@ $(BUILD)/guests/%.S.o: guests/%.S
 
 # Guests exit through isa-debug-exit with (value << 1) | 1: status 1 is success.
 run: deps all
-	@$(VLAB) run $(BUILD)/guests/hello.elf; s=$$?; [ $$s -eq 1 ] || { echo "make run: the guest exited with status $$s"; exit 1; }
+	@$(VLAB) run --mem 32M $(BUILD)/guests/kernel.elf; s=$$?; [ $$s -eq 1 ] || { echo "make run: the guest exited with status $$s"; exit 1; }
 
 # The suite: every cmocka binary, then the test programs and scripts.
 test: deps all $(UNIT_BIN) $(PROGS)
