@@ -13,14 +13,16 @@
 #include "cli.h"
 
 static const char run_usage[] =
-    "usage: vlab run [--engine emu] [--mem SIZE] [--max-insns N] [--cmdline TEXT] [--input FILE]\n"
-    "                [--trace FILE] [--quiet] IMAGE\n"
+    "usage: vlab run [--engine emu] [--mem SIZE] [--max-insns N] [--cmdline TEXT] [--module 'FILE ARGS']\n"
+    "                [--input FILE] [--trace FILE] [--quiet] IMAGE\n"
     "  Boot the Multiboot ELF kernel IMAGE. The guest's serial console (COM1) is\n"
     "  printed on standard output; a summary follows on standard error.\n"
     "  --engine emu     how the guest runs (emu: full emulation; the only engine yet)\n"
     "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 3G: the top GiB holds device memory such as the local APIC)\n"
     "  --max-insns N    stop after N instructions (default 10000000000)\n"
     "  --cmdline TEXT   the kernel command line (default: the image path)\n"
+    "  --module 'FILE ARGS'  a Multiboot module: FILE's bytes, with 'FILE ARGS' as its\n"
+    "                   command line (repeatable, at most 16)\n"
     "  --input FILE     what the guest receives on COM1, read whole before the run\n"
     "                   ('-': standard input; default: nothing)\n"
     "  --trace FILE     write every event to FILE as JSON lines (see 'vlab trace')\n"
@@ -91,12 +93,15 @@ int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         { "engine", required_argument, NULL, 'e' }, { "mem", required_argument, NULL, 'm' },
         { "max-insns", required_argument, NULL, 'n' }, { "cmdline", required_argument, NULL, 'c' },
-        { "input", required_argument, NULL, 'i' }, { "trace", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { "module", required_argument, NULL, 'M' }, { "input", required_argument, NULL, 'i' },
+        { "trace", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 },
     };
     uint64_t ram = 64u << 20, max = 10000000000ull;
     const char *cmdline = NULL, *input = NULL, *trace_path = NULL;
     FILE *trace_file = NULL;
+    const char *modules[VM_MAX_MODULES];
+    unsigned nmodules = 0;
     bool quiet = false;
     int c;
     optind = 1;
@@ -121,6 +126,13 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'c': cmdline = optarg; break;
+        case 'M':
+            if (nmodules == VM_MAX_MODULES) {
+                fprintf(stderr, "vlab run: at most %u modules can be passed\n", VM_MAX_MODULES);
+                return EXIT_USAGE;
+            }
+            modules[nmodules++] = optarg;
+            break;
         case 'i': input = optarg; break;
         case 't': trace_path = optarg; break;
         case 'q': quiet = true; break;
@@ -140,7 +152,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     char err[512];
-    if (vm_load_file(vm, argv[optind], cmdline, err, sizeof(err)) != 0 ||
+    if (vm_load_file(vm, argv[optind], cmdline, modules, nmodules, err, sizeof(err)) != 0 ||
         (input && vm_load_input(vm, strcmp(input, "-") ? input : "/dev/stdin", err, sizeof(err)) != 0)) {
         fprintf(stderr, "vlab run: %s\n", err);
         vm_destroy(vm);

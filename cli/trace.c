@@ -96,7 +96,7 @@ int cmd_trace(int argc, char **argv)
         return EXIT_USAGE;
     }
     char err[512];
-    if (vm_load_file(vm, o.image, o.cmdline, err, sizeof(err)) != 0) {
+    if (vm_load_file(vm, o.image, o.cmdline, NULL, 0, err, sizeof(err)) != 0) {
         fprintf(stderr, "vlab trace: %s\n", err);
         vm_destroy(vm);
         free(vm);

@@ -24,6 +24,11 @@ check() { # check <name> <expected status> <pattern in output> <command...>
 check "hello boots and exits with status 1" 1 "^Hello from a vlab guest!" "$VLAB" run "$BUILD/guests/hello.elf"
 check "summary names the exit" 1 "exited through isa-debug-exit \(status 1\)" "$VLAB" run "$BUILD/guests/hello.elf"
 check "RAM size reaches the guest" 1 "Memory above 1 MiB: 31 MiB" "$VLAB" run --mem 32M "$BUILD/guests/hello.elf"
+printf 'twelve bytes' >"$tmp/mod.txt"
+check "modules reach the guest with their command lines" 1 "Module 1: '$tmp/mod.txt', 12 bytes" \
+    "$VLAB" run --module "$tmp/mod.txt first arg" --module "$tmp/mod.txt" "$BUILD/guests/hello.elf"
+check "a missing module is named" 2 "nope.bin: cannot read the module" \
+    "$VLAB" run --module "$tmp/nope.bin" "$BUILD/guests/hello.elf"
 check "budget stops the guest" 3 "budget ran out" "$VLAB" run --max-insns 100 "$BUILD/guests/hello.elf"
 check "no image: usage" 2 "usage: vlab run" "$VLAB" run
 check "unknown engine" 2 "unknown engine 'qemu'" "$VLAB" run --engine qemu "$BUILD/guests/hello.elf"

@@ -163,8 +163,39 @@ static uint8_t *read_file(const char *path, size_t *len)
     return buf;
 }
 
-int vm_load_file(struct vm *vm, const char *path, const char *cmdline, char *err, size_t errlen)
+/* Read each module's file: the path is its string up to the first space. */
+static int read_modules(const char *const *specs, unsigned n, struct loader_module *mods, char *err,
+                        size_t errlen)
 {
+    for (unsigned k = 0; k < n; k++) {
+        char path[4096];
+        size_t plen = strcspn(specs[k], " ");
+        if (plen == 0 || plen >= sizeof(path)) {
+            snprintf(err, errlen, "module '%s': no file name", specs[k]);
+            return -EINVAL;
+        }
+        memcpy(path, specs[k], plen);
+        path[plen] = 0;
+        uint8_t *data = read_file(path, &mods[k].len);
+        if (!data) {
+            int e = errno;
+            snprintf(err, errlen, "%s: cannot read the module: %s", path, strerror(e));
+            return -e;
+        }
+        mods[k].data = data;
+        mods[k].cmdline = specs[k];
+    }
+    return 0;
+}
+
+int vm_load_file(struct vm *vm, const char *path, const char *cmdline, const char *const *modules,
+                 unsigned nmodules, char *err, size_t errlen)
+{
+    struct loader_module mods[VM_MAX_MODULES] = { 0 };
+    if (nmodules > VM_MAX_MODULES) {
+        snprintf(err, errlen, "%s: at most %u modules can be passed", path, VM_MAX_MODULES);
+        return -EINVAL;
+    }
     size_t len = 0;
     uint8_t *image = read_file(path, &len);
     if (!image) {
@@ -172,13 +203,19 @@ int vm_load_file(struct vm *vm, const char *path, const char *cmdline, char *err
         snprintf(err, errlen, "%s: cannot read the image: %s", path, strerror(e));
         return -e;
     }
-    char why[256];
-    struct loader_args args = { .image = image, .image_len = len, .cmdline = cmdline ? cmdline : path };
-    vm->cpu.trace = NULL; /* loading is the host's doing, not an event of the run */
-    int rc = loader_multiboot(&vm->mem, &vm->cpu, &args, why, sizeof(why));
-    vm->cpu.trace = &vm->trace;
-    if (rc)
-        snprintf(err, errlen, "%s: %s", path, why);
+    int rc = read_modules(modules, nmodules, mods, err, errlen);
+    if (rc == 0) {
+        char why[256];
+        struct loader_args args = { .image = image, .image_len = len, .cmdline = cmdline ? cmdline : path,
+                                    .modules = mods, .nmodules = nmodules };
+        vm->cpu.trace = NULL; /* loading is the host's doing, not an event of the run */
+        rc = loader_multiboot(&vm->mem, &vm->cpu, &args, why, sizeof(why));
+        vm->cpu.trace = &vm->trace;
+        if (rc)
+            snprintf(err, errlen, "%s: %s", path, why);
+    }
+    for (unsigned k = 0; k < nmodules; k++)
+        free((void *)(uintptr_t)mods[k].data);
     free(image);
     return rc;
 }

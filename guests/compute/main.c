@@ -24,7 +24,7 @@ static uint32_t iterations_from(const char *cmd, uint32_t dflt)
 
 void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 {
-    const char *cmd = (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & 4)) ? (const char *)mbi->cmdline : 0;
+    const char *cmd = (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MBI_CMDLINE)) ? (const char *)mbi->cmdline : 0;
     uint32_t n = iterations_from(cmd, 20);
     uint32_t sum = compute_run(n);
     put_str("compute: iterations=");

@@ -11,9 +11,18 @@
 #define DEBUG_EXIT 0xf4
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
 
+/* The start of the Multiboot information (specification 0.6.96, 3.3). */
 struct multiboot_info {
-    uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+    uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
 };
+
+struct multiboot_module {
+    uint32_t mod_start, mod_end, string, reserved;
+};
+
+#define MBI_MEMORY 0x1u
+#define MBI_CMDLINE 0x4u
+#define MBI_MODS 0x8u
 
 /* Called by entry.S with what the boot loader left in EAX and EBX. */
 void guest_main(uint32_t magic, const struct multiboot_info *mbi);

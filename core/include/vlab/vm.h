@@ -68,9 +68,14 @@ struct vm {
 int vm_init(struct vm *vm, uint64_t ram, FILE *console);
 void vm_destroy(struct vm *vm);
 
-/* Load a Multiboot kernel from a file. Returns 0; or a negative errno with
- * one sentence in `err` naming the file and the problem. */
-int vm_load_file(struct vm *vm, const char *path, const char *cmdline, char *err, size_t errlen);
+/* Load a Multiboot kernel from a file, with `nmodules` modules: each string
+ * is "PATH [ARGUMENTS]", the file to load and, whole, the module's command
+ * line (as GRUB's `module` line). Returns 0; or a negative errno with one
+ * sentence in `err` naming the file and the problem. */
+#define VM_MAX_MODULES 16
+
+int vm_load_file(struct vm *vm, const char *path, const char *cmdline, const char *const *modules,
+                 unsigned nmodules, char *err, size_t errlen);
 
 /* Give COM1 the bytes of a file as input. Returns 0; or a negative errno
  * with one sentence in `err` naming the file and the problem. */
