@@ -18,6 +18,7 @@ check 'command -v qemu-system-i386'                      qemu-system-x86
 check 'command -v clang'                                 clang
 check 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' libclang-rt-14-dev
 check 'command -v python3'                               python3
+check 'command -v lcov && command -v genhtml'            lcov
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
