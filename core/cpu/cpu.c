@@ -1,12 +1,18 @@
-/* The CPU's run loop: fetch (through the decoded-instruction cache), check,
+/* The CPU's run loop: fetch (through the cache of decoded blocks), check,
  * dispatch, retire; and the one path every exception leaves by.
  *
- * Decoded instructions are cached by the physical address of their first
- * byte. An entry is valid while the generation number of its RAM page is
- * the one it was decoded at; stores to a page holding decoded code bump
- * that number (cpu_mem.c), so self-modifying code is re-decoded. An
- * instruction that crosses a page boundary, or runs from device memory, is
- * decoded every time.
+ * Instructions are decoded a block at a time: a straight run of up to
+ * BLOCK_MAX instructions that ends at the first one that may branch, or
+ * before one that could reach the end of its page. Blocks are cached by the
+ * physical address of their first byte, so running a block costs one
+ * lookup, and then its instructions follow one another in an array.
+ *
+ * A block is valid while the generation number of its RAM page is the one
+ * it was decoded at. Stores to a page holding decoded code bump that number
+ * (cpu_mem.c), so self-modifying code is re-decoded — even within a block:
+ * after each instruction the loop checks the generation, and leaves the
+ * block when it changed. An instruction that crosses a page boundary, or
+ * runs from device memory, is decoded every time.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,20 +20,22 @@
 #include "cpu_internal.h"
 #include "vlab/mmu.h"
 
-#define ICACHE_BITS 14
-#define ICACHE_SIZE (1u << ICACHE_BITS)
+#define ICACHE_BITS 12
+#define ICACHE_SIZE (1u << ICACHE_BITS) /* blocks in the cache */
+#define BLOCK_MAX 16                    /* instructions in a block, at most */
 
-struct icache_entry {
-    uint32_t phys;
-    uint32_t gen;
+struct block {
+    uint32_t phys;  /* physical address of the first instruction */
+    uint32_t gen;   /* the generation of its page when it was decoded */
     bool valid;
-    bool code32;
-    struct insn insn;
+    bool code32;    /* decoded with 32-bit default operand and address size */
+    uint8_t n;      /* instructions */
+    struct insn insn[BLOCK_MAX];
 };
 
 struct icache {
-    struct icache_entry e[ICACHE_SIZE];
-    struct insn scratch; /* for instructions that are not cached */
+    struct block b[ICACHE_SIZE];
+    struct insn scratch; /* for an instruction that is not cached */
 };
 
 static exec_fn *const exec_table[EX_COUNT] = {
@@ -117,7 +125,7 @@ void cpu_stop(struct cpu *cpu)
 void cpu_icache_flush(struct cpu *cpu)
 {
     for (unsigned k = 0; k < ICACHE_SIZE; k++)
-        cpu->icache->e[k].valid = false;
+        cpu->icache->b[k].valid = false;
 }
 
 /* ---- Exceptions --------------------------------------------------------- */
@@ -198,7 +206,51 @@ static const struct insn *fetch_slow(struct cpu *cpu, gva_t lin, bool user)
     return in;
 }
 
-static const struct insn *fetch(struct cpu *cpu)
+/* From now on every store to `page` must take the slow path, which keeps
+ * its generation number. */
+static void mark_code_page(struct cpu *cpu, struct pm_page *page)
+{
+    if (page->code)
+        return;
+    page->code = true;
+    for (unsigned k = 0; k < TLB_SIZE; k++)
+        if (cpu->tlb_write[k].page == page)
+            cpu->tlb_write[k].tag = TLB_INVALID;
+}
+
+/* Decode the block starting at host address `code` (page offset `off`) into
+ * `b`. The first instruction must decode (else its fault is raised); the
+ * block ends after a branch, before an undecodable instruction, or where the
+ * next instruction could cross the page end. */
+static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, unsigned off)
+{
+    unsigned n = 0, pos = 0;
+    b->valid = false;
+    while (n < BLOCK_MAX && off + pos <= VLAB_PAGE_SIZE - 15) {
+        struct insn *in = &b->insn[n];
+        int status = insn_decode(in, code + pos, 15, code32(cpu));
+        if (status != DECODE_OK) {
+            if (n == 0)
+                raise_decode_error(cpu, in, status);
+            break;
+        }
+        n++;
+        pos += in->len;
+        if (in->d.flags & F_BRANCH)
+            break;
+    }
+    b->n = (uint8_t)n;
+}
+
+/* What fetch() found at EIP: a cached block, or one instruction decoded on
+ * its own (near a page end, across pages, from device memory). */
+struct fetched {
+    const struct block *block;
+    const struct pm_page *page;
+    const struct insn *single;
+};
+
+static struct fetched fetch(struct cpu *cpu)
 {
     const struct seg *cs = &cpu->seg[S_CS];
     uint32_t eip = cpu->eip;
@@ -212,51 +264,38 @@ static const struct insn *fetch(struct cpu *cpu)
         struct pm_page *p;
         cpu_translate(cpu, lin, user ? MMU_USER | MMU_FETCH : MMU_FETCH, &p);
         if (!p || t->tag != tlb_tag(lin, user))
-            return fetch_slow(cpu, lin, user);
+            return (struct fetched){ .single = fetch_slow(cpu, lin, user) };
     }
     if (vlab_unlikely(off > VLAB_PAGE_SIZE - 15)) {
         /* Near the page end: decode in place if the instruction fits. */
         struct insn *in = &cpu->icache->scratch;
         int status = insn_decode(in, (const uint8_t *)(t->addend + lin), VLAB_PAGE_SIZE - off, code32(cpu));
         if (status == DECODE_SHORT)
-            return fetch_slow(cpu, lin, user);
+            return (struct fetched){ .single = fetch_slow(cpu, lin, user) };
         if (status != DECODE_OK)
             raise_decode_error(cpu, in, status);
-        return in;
+        return (struct fetched){ .single = in };
     }
 
     uint32_t phys = t->phys | off;
     struct pm_page *page = t->page;
-    struct icache_entry *e = &cpu->icache->e[(phys ^ (phys >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
-    if (vlab_likely(e->valid && e->phys == phys && e->gen == page->gen && e->code32 == code32(cpu)))
-        return &e->insn;
-
-    int status = insn_decode(&e->insn, (const uint8_t *)(t->addend + lin), 15, code32(cpu));
-    if (status != DECODE_OK) {
-        e->valid = false;
-        raise_decode_error(cpu, &e->insn, status);
+    struct block *b = &cpu->icache->b[(phys ^ (phys >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
+    if (vlab_unlikely(!b->valid || b->phys != phys || b->gen != page->gen || b->code32 != code32(cpu))) {
+        decode_block(cpu, b, (const uint8_t *)(t->addend + lin), off);
+        mark_code_page(cpu, page);
+        b->phys = phys;
+        b->gen = page->gen;
+        b->code32 = code32(cpu);
+        b->valid = true;
     }
-    if (!page->code) {
-        /* From now on every store to this page must take the slow path. */
-        page->code = true;
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            if (cpu->tlb_write[k].page == page)
-                cpu->tlb_write[k].tag = TLB_INVALID;
-    }
-    e->phys = phys;
-    e->gen = page->gen;
-    e->code32 = code32(cpu);
-    e->valid = true;
-    return &e->insn;
+    return (struct fetched){ .block = b, .page = page };
 }
 
 /* ---- The loop ----------------------------------------------------------- */
 
-static void execute_one(struct cpu *cpu)
+/* Execute `in`, the instruction at cpu->eip, and retire it. */
+static void execute(struct cpu *cpu, const struct insn *in)
 {
-    cpu->insn_eip = cpu->eip;
-    cpu->insn_esp = cpu->r[R_ESP];
-    const struct insn *in = fetch(cpu);
     uint32_t next = cpu->eip + in->len;
     if (vlab_unlikely(next - 1 > cpu->seg[S_CS].limit))
         cpu_gp0(cpu);
@@ -268,6 +307,34 @@ static void execute_one(struct cpu *cpu)
     cpu->icount++;
 }
 
+static void begin_insn(struct cpu *cpu)
+{
+    cpu->insn_eip = cpu->eip;
+    cpu->insn_esp = cpu->r[R_ESP];
+}
+
+/* Run the block at EIP, or the single instruction there. Leaves the block
+ * early when an instruction branched (EIP is not the next one's), wrote to
+ * the block's page, asked to exit, or used up the budget. */
+static void run_block(struct cpu *cpu)
+{
+    begin_insn(cpu);
+    struct fetched f = fetch(cpu);
+    if (f.single) {
+        execute(cpu, f.single);
+        return;
+    }
+    const struct block *b = f.block;
+    for (unsigned k = 0;;) {
+        const struct insn *in = &b->insn[k];
+        execute(cpu, in);
+        if (++k == b->n || cpu->exit_req || cpu->icount >= cpu->budget_end ||
+            f.page->gen != b->gen || cpu->eip != cpu->insn_eip + in->len)
+            return;
+        begin_insn(cpu);
+    }
+}
+
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
@@ -277,7 +344,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
         return CPU_EXIT_EXCEPTION;
     }
     while (cpu->icount < cpu->budget_end) {
-        execute_one(cpu);
+        run_block(cpu);
         if (vlab_unlikely(cpu->exit_req)) {
             enum cpu_exit why = (enum cpu_exit)(cpu->exit_req - 1);
             cpu->exit_req = 0;
