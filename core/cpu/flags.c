@@ -112,6 +112,39 @@ void flags_set(struct cpu *cpu, uint32_t mask, uint32_t value)
     cpu->lf.op = LF_NONE;
 }
 
+/* The condition `cc >> 1` (without its negation bit) straight from a CMP,
+ * SUB or NEG record (no borrow in: res == dst - src) or a logic record, as
+ * the comparison it stands for; -1 when the flags must be computed. */
+static int cond_from_compare(const struct lazy_flags *lf, unsigned test)
+{
+    uint32_t mask = size_mask(lf->size);
+    uint32_t d = lf->dst & mask, s = lf->src & mask, r = lf->res & mask;
+    int32_t sd = (int32_t)sext(d, lf->size), ss = (int32_t)sext(s, lf->size);
+    bool sign = r & sign_bit(lf->size);
+    if (lf->op == LF_SUB && r == ((d - s) & mask)) {
+        switch (test) {
+        case CC_B >> 1: return d < s;
+        case CC_BE >> 1: return d <= s;
+        case CC_S >> 1: return sign;
+        case CC_L >> 1: return sd < ss;
+        case CC_LE >> 1: return sd <= ss;
+        default: return -1;
+        }
+    }
+    if (lf->op == LF_LOGIC) {
+        switch (test) {
+        case CC_O >> 1:
+        case CC_B >> 1: return 0;
+        case CC_BE >> 1: return r == 0;
+        case CC_S >> 1:
+        case CC_L >> 1: return sign;
+        case CC_LE >> 1: return r == 0 || sign;
+        default: return -1;
+        }
+    }
+    return -1;
+}
+
 bool cond_true(const struct cpu *cpu, unsigned cc)
 {
     const struct lazy_flags *lf = &cpu->lf;
@@ -121,6 +154,10 @@ bool cond_true(const struct cpu *cpu, unsigned cc)
         r = (lf->res & size_mask(lf->size)) == 0;
         return (cc & 1) ? !r : r;
     }
+    /* Then a compare or a logic op followed by Jcc/SETcc/CMOVcc. */
+    int quick = cond_from_compare(lf, cc >> 1);
+    if (quick >= 0)
+        return (cc & 1) ? !quick : quick;
     uint32_t f = flags_arith(cpu);
     bool sf = f & EFLAGS_SF, of = f & EFLAGS_OF;
     switch (cc >> 1) {
