@@ -117,6 +117,8 @@ void flags_set(struct cpu *cpu, uint32_t mask, uint32_t value)
  * the comparison it stands for; -1 when the flags must be computed. */
 static int cond_from_compare(const struct lazy_flags *lf, unsigned test)
 {
+    if (lf->op != LF_SUB && lf->op != LF_LOGIC)
+        return -1;
     uint32_t mask = size_mask(lf->size);
     uint32_t d = lf->dst & mask, s = lf->src & mask, r = lf->res & mask;
     int32_t sd = (int32_t)sext(d, lf->size), ss = (int32_t)sext(s, lf->size);
