@@ -31,8 +31,11 @@ GUEST_LD := ld -m elf_i386 -nostdlib --no-dynamic-linker -z noexecstack --no-war
 
 CORE_SRC := $(shell find core -name '*.c' | sort)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-CLI_SRC := $(sort $(wildcard cli/*.c))
+# The vlab program: the CLI, the grader (Lua 5.4) and the visualizer (Graphviz).
+CLI_SRC := $(sort $(wildcard cli/*.c grader/*.c visualizer/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+PKG_CFLAGS = $(shell pkg-config --cflags lua5.4 libcgraph libgvc 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs lua5.4 libcgraph libgvc 2>/dev/null)
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -62,8 +65,9 @@ $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(CLI_OBJ): CFLAGS += $(PKG_CFLAGS) -Igrader -Ivisualizer
 $(VLAB): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) -o $@
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -18,7 +18,7 @@ static const char run_usage[] =
     "  Boot the Multiboot ELF kernel IMAGE. The guest's serial console (COM1) is\n"
     "  printed on standard output; a summary follows on standard error.\n"
     "  --engine emu     how the guest runs (emu: full emulation; the only engine yet)\n"
-    "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 3G: the top GiB holds device memory such as the local APIC)\n"
+    CLI_MEM_HELP
     "  --max-insns N    stop after N instructions (default 10000000000)\n"
     "  --cmdline TEXT   the kernel command line (default: the image path)\n"
     "  --module 'FILE ARGS'  a Multiboot module: FILE's bytes, with 'FILE ARGS' as its\n"
@@ -51,6 +51,14 @@ bool cli_parse_size(const char *s, uint64_t *out)
         return false;
     *out = (uint64_t)v << shift;
     return true;
+}
+
+bool cli_parse_mem(const char *cmd, const char *arg, uint64_t *ram)
+{
+    if (cli_parse_size(arg, ram) && *ram >= CLI_MEM_MIN && *ram <= CLI_MEM_MAX)
+        return true;
+    fprintf(stderr, "vlab %s: --mem wants a size between 2M and 3G, not '%s'\n", cmd, arg);
+    return false;
 }
 
 static void print_summary(const struct vm *vm, enum vm_stop why, double seconds)
@@ -114,10 +122,8 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case 'm':
-            if (!cli_parse_size(optarg, &ram) || ram < (2u << 20) || ram > (3ull << 30)) {
-                fprintf(stderr, "vlab run: --mem wants a size between 2M and 3G, not '%s'\n", optarg);
+            if (!cli_parse_mem("run", optarg, &ram))
                 return EXIT_USAGE;
-            }
             break;
         case 'n':
             if (!cli_parse_size(optarg, &max) || max == 0) {

@@ -23,7 +23,7 @@ static const char trace_usage[] =
     "                   interrupt, walk, tlb_flush, pio, mmio\n"
     "  --json           JSON lines instead of text\n"
     "  --max-insns N    stop after N instructions (default 10000000000)\n"
-    "  --mem SIZE       guest RAM, e.g. 64M (default 64M, at most 4G)\n"
+    CLI_MEM_HELP
     "  --cmdline TEXT   the kernel command line (default: the image path)\n"
     "  The same image and options give the same events, byte for byte.\n"
     "  Exit status: as 'vlab run'; 2 also when the events cannot be written.\n";
@@ -64,10 +64,8 @@ static int parse(int argc, char **argv, struct trace_opts *o)
             }
             break;
         case 'm':
-            if (!cli_parse_size(optarg, &o->ram) || o->ram < (2u << 20) || o->ram > (4ull << 30)) {
-                fprintf(stderr, "vlab trace: --mem wants a size between 2M and 4G, not '%s'\n", optarg);
+            if (!cli_parse_mem("trace", optarg, &o->ram))
                 return EXIT_USAGE;
-            }
             break;
         case 'c': o->cmdline = optarg; break;
         case 'h': fputs(trace_usage, stdout); return 0;

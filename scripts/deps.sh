@@ -19,6 +19,9 @@ check 'command -v clang'                                 clang
 check 'ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' libclang-rt-14-dev
 check 'command -v python3'                               python3
 check 'command -v lcov && command -v genhtml'            lcov
+check 'command -v pkg-config'                            pkg-config
+check 'pkg-config --exists lua5.4'                       liblua5.4-dev
+check 'pkg-config --exists libcgraph libgvc'             libgraphviz-dev
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
