@@ -1,45 +1,5 @@
 /* Exchanges: XCHG, CMPXCHG, CMPXCHG8B, XADD (core/cpu/exec_xchg.c). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include "cpu_internal.h"
-#include "fixture.h"
-
-#define CF EFLAGS_CF
-#define PF EFLAGS_PF
-#define AF EFLAGS_AF
-#define ZF EFLAGS_ZF
-#define SF EFLAGS_SF
-#define OF EFLAGS_OF
-
-static struct fixture fx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return fx_init(&fx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fx_fini(&fx);
-    return 0;
-}
-
-#define RUN(...)                                                              \
-    do {                                                                      \
-        static const uint8_t code_[] = { __VA_ARGS__ };                       \
-        assert_int_equal(fx_run_code(&fx, code_, sizeof code_), CPU_EXIT_BUDGET); \
-        assert_int_equal(fx.cpu.eip, FX_CODE + sizeof code_);                 \
-    } while (0)
-
-static uint32_t arith(void) { return cpu_eflags(&fx.cpu) & EFLAGS_ARITH; }
-
-static void set_flags(uint32_t f) { cpu_set_eflags(&fx.cpu, EFLAGS_FIXED1 | f); }
+#include "cpu_test.h"
 
 /* Make DS a read-only data segment, so writes through it raise #GP(0). */
 static void make_ds_read_only(void)
