@@ -60,9 +60,10 @@ const char *grade_root(void);
 
 /* ---- The runner ------------------------------------------------------------ */
 
-/* Load DIR/grade.lua (and DIR/hidden/ *.lua with `hidden`) into `L` and
- * fill `suite` with the declarations. Returns 0, or -1 after printing why. */
-int grade_load(lua_State *L, const char *dir, bool hidden, struct grade_suite *suite);
+/* Load DIR/grade.lua and, where present, DIR/hidden/ *.lua (required with
+ * `require_hidden`) into `L` and fill `suite` with the declarations.
+ * Returns 0, or -1 after printing why. */
+int grade_load(lua_State *L, const char *dir, bool require_hidden, struct grade_suite *suite);
 
 /* Run every test, `jobs` at a time, each in its own process. `progress`:
  * where to show a progress line (NULL: nowhere). */

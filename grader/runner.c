@@ -148,7 +148,7 @@ static void read_decl(lua_State *L, struct grade_test *t, int index)
     t->status = GRADE_FAILED; /* until it runs */
 }
 
-int grade_load(lua_State *L, const char *dir, bool hidden, struct grade_suite *suite)
+int grade_load(lua_State *L, const char *dir, bool require_hidden, struct grade_suite *suite)
 {
     memset(suite, 0, sizeof(*suite));
     luaL_openlibs(L);
@@ -165,18 +165,21 @@ int grade_load(lua_State *L, const char *dir, bool hidden, struct grade_suite *s
     snprintf(path, sizeof(path), "%s/grade.lua", dir);
     if (load_file(L, path) != 0)
         return -1;
-    if (hidden) {
-        glob_t g;
-        snprintf(path, sizeof(path), "%s/hidden/*.lua", dir);
-        int st = glob(path, 0, NULL, &g);
-        for (size_t k = 0; st == 0 && k < g.gl_pathc; k++)
-            if (load_file(L, g.gl_pathv[k]) != 0) {
-                globfree(&g);
-                return -1;
-            }
-        if (st == 0)
-            globfree(&g);
+    /* The hidden tests, where present: a handout has none. */
+    glob_t g;
+    snprintf(path, sizeof(path), "%s/hidden/*.lua", dir);
+    int st = glob(path, 0, NULL, &g);
+    if (st != 0 && require_hidden) {
+        fprintf(stderr, "vlab grade: --hidden: there are no hidden tests in %s/hidden/\n", dir);
+        return -1;
     }
+    for (size_t k = 0; st == 0 && k < g.gl_pathc; k++)
+        if (load_file(L, g.gl_pathv[k]) != 0) {
+            globfree(&g);
+            return -1;
+        }
+    if (st == 0)
+        globfree(&g);
     lua_getglobal(L, "__grade_tests");
     size_t n = (size_t)luaL_len(L, -1);
     suite->tests = calloc(n ? n : 1, sizeof(*suite->tests));

@@ -40,10 +40,12 @@ check "parts have subtotals" grep -qE "^part boot +7/7$" "$tmp/text"
 check "the total is right" grep -q "^total: 19/26 points, 8 of 11 tests passed" "$tmp/text"
 
 "$VLAB" grade "$BASIC" >"$tmp/visible" 2>&1
-check "without --hidden the hidden file is not loaded" sh -c "! grep -q 'hidden test' '$tmp/visible'"
-"$VLAB" grade "$BASIC" --min-score 17 >/dev/null 2>&1
+check "hidden tests are loaded whenever present" grep -q 'hidden test' "$tmp/visible"
+"$VLAB" grade "$ROBUST" --hidden >/dev/null 2>&1
+check "--hidden without a hidden/ directory is an error (status 2)" [ $? -eq 2 ]
+"$VLAB" grade "$BASIC" --min-score 19 >/dev/null 2>&1
 check "--min-score met gives exit status 0" [ $? -eq 0 ]
-"$VLAB" grade "$BASIC" --min-score 17.5 >/dev/null 2>&1
+"$VLAB" grade "$BASIC" --min-score 19.5 >/dev/null 2>&1
 check "--min-score missed gives exit status 1" [ $? -eq 1 ]
 "$VLAB" grade "$BASIC" --format nonsense >/dev/null 2>&1
 check "an unknown format gives exit status 2" [ $? -eq 2 ]
