@@ -7,6 +7,8 @@
 #   make test SAN=1 the same under AddressSanitizer and UBSan
 #   make difftest N=1000000   a long differential run against the host CPU
 #   make coverage   the suite with gcov; an lcov HTML report in build-cov/html
+#   make grade LAB=01          a lab's Lua tests (vlab grade labs/01-*)
+#   make handout LAB=01 OUT=DIR   the student tree of a lab
 #   make fuzz SECONDS=60      the decoder fuzzer (clang libFuzzer)
 
 SAN ?= 0
@@ -50,7 +52,7 @@ GUESTS := $(patsubst guests/%/link.ld,$(BUILD)/guests/%.elf,$(sort $(wildcard gu
 LIB := $(BUILD)/libvlab.a
 VLAB := $(BUILD)/vlab
 
-.PHONY: all deps run test difftest fuzz coverage clean guests
+.PHONY: all deps run test grade handout difftest fuzz coverage clean guests
 all: $(VLAB) $(LIB) $(GUESTS)
 guests: $(GUESTS)
 
@@ -113,6 +115,18 @@ run: deps all
 # The suite: every cmocka binary, then the test programs and scripts.
 test: deps all $(UNIT_BIN) $(PROGS)
 	@BUILD=$(BUILD) tests/run.sh
+
+# Grade a lab with its Lua tests (public and, where present, hidden).
+LAB ?= 01
+grade: all
+	@dir=$$(ls -d labs/$(LAB)-* 2>/dev/null | head -1); \
+	 [ -n "$$dir" ] || { echo "make grade: no lab folder labs/$(LAB)-*"; exit 2; }; \
+	 $(VLAB) grade "$$dir" -j 2
+
+# The student tree of lab LAB: its solutions and later labs' replaced by
+# their stubs, hidden/ removed (scripts/handout.sh says what it did).
+handout:
+	@scripts/handout.sh "$(LAB)" "$(OUT)"
 
 N ?= 1000000
 difftest: deps $(BUILD)/tests/difftest

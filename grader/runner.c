@@ -258,7 +258,10 @@ static _Noreturn void child_main(lua_State *L, const struct grade_test *t, int f
 {
     child_fd = fd;
     setpgid(0, 0);
-    dup2(fd, STDOUT_FILENO); /* io.write and a student's printf join the output */
+    /* io.write, a student's printf and vlab's own messages on stderr (such as
+     * "vlab: not implemented: lab01: ...") join the test's output. */
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     set_limit(RLIMIT_CPU, cpu_limit(t), cpu_limit(t) + 1);

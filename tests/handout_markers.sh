@@ -80,24 +80,7 @@ END {
     if (state == 2) { FNR = end_line; err("END SOLUTION at the end of the file, with no STUB line") }
 }'
 
-# Replace the regions of lab `cut` and later by their stubs (stdin to stdout).
-strip_awk='
-BEGIN { state = 0 }
-state == 1 { if ($0 ~ /^[ \t]*\/\* END SOLUTION \*\//) state = 2; next }
-state == 2 {
-    indent = $0; sub(/[^ \t].*$/, "", indent)
-    code = $0; sub(/^[ \t]*\/\* STUB: ?/, "", code); sub(/ ?\*\/[ \t]*$/, "", code)
-    if (code != "") print indent code
-    state = 0; next
-}
-state == 3 { if ($0 ~ /^[ \t]*\/\* END SOLUTION \*\//) state = 4; print; next }
-state == 4 { state = 0; print; next }
-/^[ \t]*\/\* BEGIN SOLUTION lab[0-9][0-9] \*\// {
-    lab = $0; sub(/^.*BEGIN SOLUTION lab/, "", lab); sub(/ .*$/, "", lab)
-    if (lab + 0 >= cut + 0) { state = 1; next }
-    state = 3
-}
-{ print }'
+# The stubbing itself (what `make handout LAB=L` hands out) is scripts/handout.sh.
 
 # ---- 1. The markers ---------------------------------------------------------
 files=()
@@ -150,10 +133,8 @@ for cut in $labs; do
     name=$(printf 'lab%02d' "$cut")
     tree=$tmp/$name/tree build=$tmp/$name/build
     mkdir -p "$tree"
-    tar -C "$root" --exclude=./.git --exclude='./build*' -cf - . | tar -C "$tree" -xf -
-    for f in "${files[@]}"; do
-        awk -v cut="$cut" "$strip_awk" "$root/$f" >"$tree/$f"
-    done
+    "$root/scripts/handout.sh" "$cut" "$tree" >"$tmp/$name.handout" 2>&1 ||
+        { bad "$name: scripts/handout.sh failed: $(cat "$tmp/$name.handout")"; continue; }
     left=$(cd "$tree" && grep -rlE 'BEGIN SOLUTION lab(0[0-9]|[1-9][0-9])' "${files[@]}" 2>/dev/null |
            xargs -r awk -v cut="$cut" '/BEGIN SOLUTION lab/ { l = $0; sub(/^.*lab/, "", l); if (l + 0 >= cut + 0) print FILENAME }')
     [ -z "$left" ] || bad "$name handout: regions left after stubbing: $left"
