@@ -143,14 +143,25 @@ static void indent(FILE *f, const char *text)
     fputc('\n', f);
 }
 
+/* The width of the name column: the longest name, within reason. */
+static int name_width(const struct grade_suite *suite)
+{
+    size_t w = 4;
+    for (size_t k = 0; k < suite->ntests; k++)
+        if (strlen(suite->tests[k].name) > w)
+            w = strlen(suite->tests[k].name);
+    return (int)(w < 72 ? w : 72);
+}
+
 static void report_text(const struct grade_suite *suite, FILE *f)
 {
-    fprintf(f, "%-4s %-36s %-14s %-9s %-8s %s\n", "#", "test", "part", "points", "status", "time");
+    int w = name_width(suite);
+    fprintf(f, "%-4s %-*s %-8s %-9s %-8s %s\n", "#", w, "test", "part", "points", "status", "time");
     for (size_t k = 0; k < suite->ntests; k++) {
         const struct grade_test *t = &suite->tests[k];
         char pts[32];
         snprintf(pts, sizeof(pts), "%g/%g", t->score, t->points);
-        fprintf(f, "%-4zu %-36s %-14s %-9s %-8s %.2fs%s\n", k + 1, t->name, part_of(t), pts,
+        fprintf(f, "%-4zu %-*.*s %-8s %-9s %-8s %.2fs%s\n", k + 1, w, w, t->name, part_of(t), pts,
                 status_names[t->status], t->seconds,
                 strcmp(t->visibility, "visible") ? "  (hidden)" : "");
         if (t->status != GRADE_PASSED && t->output && *t->output)
