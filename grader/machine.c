@@ -227,11 +227,17 @@ static int machine_gc(lua_State *L)
     return 0;
 }
 
-/* A path relative to the repository root (see grade_root()). */
+/* A path relative to the repository root (see grade_root()). A path in
+ * build/ names the build folder in use: $VLAB_BUILD when set (the suite
+ * under the sanitizers builds into build-san/), so that tests can say
+ * "build/guests/kernel.elf" whatever the build. */
 static void push_rooted(lua_State *L, const char *path)
 {
+    const char *build = getenv("VLAB_BUILD");
     if (path[0] == '/')
         lua_pushstring(L, path);
+    else if (build && *build && strncmp(path, "build/", 6) == 0)
+        lua_pushfstring(L, "%s/%s/%s", grade_root(), build, path + 6);
     else
         lua_pushfstring(L, "%s/%s", grade_root(), path);
 }

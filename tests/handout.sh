@@ -95,6 +95,9 @@ h=$(cd "$hand" && find . -type d -name hidden -path './labs/*')
     bad "the reference tree changed while making the handout: $(diff <(echo "$before") <(ref_sum) | head -5)"
 
 # ---- 3. it builds -----------------------------------------------------------
+# The handout is built by the same make as the suite (BUILD and, through
+# MAKEFLAGS, SAN=1 carry over), so its program is in the same build folder.
+HB=${BUILD:-build}
 echo "== build the handout: make -j2 all (-Werror)"
 tb=$(date +%s)
 if make -C "$hand" -j2 all >"$tmp/make.log" 2>&1; then
@@ -187,7 +190,7 @@ EOF
 grade() { # grade <step name> <written parts, comma-separated>
     local name=$1 written=$2 rc tg
     tg=$(date +%s)
-    (cd "$hand" && VLAB_ROOT=$hand timeout 900 build/vlab grade "$labdir" -j 2 \
+    (cd "$hand" && VLAB_ROOT=$hand timeout 900 "$HB/vlab" grade "$labdir" -j 2 \
         --format gradescope --output "$tmp/results.json") >"$tmp/grade.out" 2>"$tmp/grade.err"
     rc=$?
     local want=1; [ "$written" = "alu,paging,gates,pic" ] && want=0
@@ -209,7 +212,7 @@ if [ ! -f "$hand/$labdir/grade.lua" ]; then
     skipped "$labdir/grade.lua does not exist yet: the grader checks are not run"
 else
     grade "handout" ""
-    (cd "$hand" && VLAB_ROOT=$hand build/vlab grade "$labdir" -j 2 2>&1) | grep -vE '^ *$' |
+    (cd "$hand" && VLAB_ROOT=$hand "$HB/vlab" grade "$labdir" -j 2 2>&1) | grep -vE '^ *$' |
         sed 's/^/  | /' | cut -c1-160 | head -70
     echo "== a student who has written parts 1..k: those pass, the others still score 0"
     written=

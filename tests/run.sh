@@ -4,6 +4,7 @@
 # counts; the other programs print the same closing line themselves.
 set -u
 BUILD=${BUILD:-build}
+export VLAB_BUILD=$BUILD # where 'vlab grade' finds build/guests/*.elf
 passed=0 failed=0 skipped=0 bad=()
 
 count() { # count <name> <output file> <exit status>
