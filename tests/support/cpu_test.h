@@ -3,6 +3,8 @@
  *
  *   RUN(bytes...)                 run the bytes to their end (no exception)
  *   RUN_FAULT(vec, err, bytes...) run them: the first must raise vec(err)
+ *   STEP(bytes...)                execute exactly one instruction (no exception)
+ *   STEP_FAULT(vec, err, bytes...) the one instruction must raise vec(err)
  *   arith()                       the six arithmetic flags now
  *   set_flags(f)                  EFLAGS = f (plus the fixed bit 1)
  *
@@ -54,6 +56,32 @@ static int teardown(void **state)
     do {                                                                      \
         static const uint8_t code_[] = { __VA_ARGS__ };                       \
         assert_int_equal(fx_run_code(&fx, code_, sizeof code_), CPU_EXIT_EXCEPTION); \
+        assert_int_equal(fx.cpu.exc.vector, (vec));                           \
+        assert_int_equal(fx.cpu.exc.error, (err));                            \
+        assert_int_equal(fx.cpu.eip, FX_CODE);                                \
+    } while (0)
+
+/* Execute exactly one instruction, placed at FX_CODE. */
+static inline enum cpu_exit step(const uint8_t *code, size_t len)
+{
+    fx_write(&fx, FX_CODE, code, len);
+    fx.cpu.eip = FX_CODE;
+    return cpu_step(&fx.cpu);
+}
+
+#define STEP(...)                                                             \
+    do {                                                                      \
+        static const uint8_t code_[] = { __VA_ARGS__ };                       \
+        assert_int_equal(step(code_, sizeof code_), CPU_EXIT_BUDGET);         \
+        assert_int_equal(fx.cpu.eip, FX_CODE + sizeof code_);                 \
+    } while (0)
+
+/* One instruction that must fault with `vec` and error code `err`, leaving
+ * EIP at it. */
+#define STEP_FAULT(vec, err, ...)                                             \
+    do {                                                                      \
+        static const uint8_t code_[] = { __VA_ARGS__ };                       \
+        assert_int_equal(step(code_, sizeof code_), CPU_EXIT_EXCEPTION);      \
         assert_int_equal(fx.cpu.exc.vector, (vec));                           \
         assert_int_equal(fx.cpu.exc.error, (err));                            \
         assert_int_equal(fx.cpu.eip, FX_CODE);                                \

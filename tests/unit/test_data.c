@@ -1,42 +1,6 @@
 /* Data movement: MOV (every form), MOVZX, MOVSX, LEA, CBW/CWDE, CWD/CDQ,
  * XLAT, LAHF, SAHF, NOP/FWAIT and the flag operations (core/cpu/exec_data.c). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include "cpu_internal.h"
-#include "fixture.h"
-
-static struct fixture fx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return fx_init(&fx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fx_fini(&fx);
-    return 0;
-}
-
-/* Run one instruction placed at FX_CODE. */
-static enum cpu_exit step(const uint8_t *code, size_t len)
-{
-    fx_write(&fx, FX_CODE, code, len);
-    fx.cpu.eip = FX_CODE;
-    return cpu_step(&fx.cpu);
-}
-#define STEP(...)                                                             \
-    do {                                                                      \
-        static const uint8_t code_[] = { __VA_ARGS__ };                       \
-        assert_int_equal(step(code_, sizeof code_), CPU_EXIT_BUDGET);         \
-        assert_int_equal(fx.cpu.eip, FX_CODE + sizeof code_);                 \
-    } while (0)
+#include "cpu_test.h"
 
 static void set_seg_base(unsigned sreg, uint32_t base)
 {

@@ -1,51 +1,6 @@
 /* The stack: PUSH, POP, PUSHA, POPA, PUSHF, POPF, ENTER, LEAVE
  * (core/cpu/exec_stack.c). ESP starts at FX_STACK. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include "cpu_internal.h"
-#include "fixture.h"
-
-static struct fixture fx;
-
-static int setup(void **state)
-{
-    (void)state;
-    return fx_init(&fx);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    fx_fini(&fx);
-    return 0;
-}
-
-static enum cpu_exit step(const uint8_t *code, size_t len)
-{
-    fx_write(&fx, FX_CODE, code, len);
-    fx.cpu.eip = FX_CODE;
-    return cpu_step(&fx.cpu);
-}
-#define STEP(...)                                                             \
-    do {                                                                      \
-        static const uint8_t code_[] = { __VA_ARGS__ };                       \
-        assert_int_equal(step(code_, sizeof code_), CPU_EXIT_BUDGET);         \
-        assert_int_equal(fx.cpu.eip, FX_CODE + sizeof code_);                 \
-    } while (0)
-/* Run one instruction that must fault with `vec` and error code `err`,
- * leaving EIP at it. */
-#define STEP_FAULT(vec, err, ...)                                             \
-    do {                                                                      \
-        static const uint8_t code_[] = { __VA_ARGS__ };                       \
-        assert_int_equal(step(code_, sizeof code_), CPU_EXIT_EXCEPTION);      \
-        assert_int_equal(fx.cpu.exc.vector, (vec));                           \
-        assert_int_equal(fx.cpu.exc.error, (err));                            \
-        assert_int_equal(fx.cpu.eip, FX_CODE);                                \
-    } while (0)
+#include "cpu_test.h"
 
 #define ESP0 FX_STACK
 
