@@ -59,7 +59,9 @@ guests: $(GUESTS)
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/%.o: %.c
+# Order-only on deps: `make -j run` on a fresh machine installs the
+# packages before compiling against their headers.
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -Icore/cpu -Itests/support -c $< -o $@
 
