@@ -200,8 +200,7 @@ void vlab_push_event(lua_State *L, const struct trace_event *ev)
         set_str(L, "reg", trace_sysreg_name(ev->u.sysreg.reg));
         set_int(L, "old", ev->u.sysreg.old_value);
         set_int(L, "new", ev->u.sysreg.new_value);
-        if (ev->u.sysreg.reg == TRACE_SYSREG_GDTR || ev->u.sysreg.reg == TRACE_SYSREG_IDTR)
-            set_int(L, "limit", ev->u.sysreg.limit);
+        set_int(L, "limit", ev->u.sysreg.limit); /* 0 but for gdtr and idtr */
         set_int(L, "eip", ev->u.sysreg.eip);
         break;
     default:
