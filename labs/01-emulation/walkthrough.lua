@@ -35,7 +35,7 @@ LGDT only changes where the CPU looks for descriptors; the segment registers sti
       pane = "regs",
       when = { kind = "sysreg", reg = "idtr" },
       text = [[
-Just before this, LTR loaded the task register with the TSS selector (you can see the `tr` event in the log). The TSS is no longer used for task switching, but the CPU still reads one thing from it: SS0:ESP0, the kernel stack to switch to when a trap arrives from ring 3.
+Just before this, LTR loaded the task register with the TSS selector (the trace shows its `tr` event between the two). The TSS is no longer used for task switching, but the CPU still reads one thing from it: SS0:ESP0, the kernel stack to switch to when a trap arrives from ring 3.
 Now LIDT loads IDTR: 256 gates of 8 bytes (limit 0x7ff). idt_init() in desc.c makes every vector it has a stub for an interrupt gate (type 0xE: clears IF on entry) to the stubs of trapasm.S, with DPL 0 - except vector 0x80, the system call, whose DPL 3 lets user code execute INT 0x80. A user program trying INT 14 gets a #GP instead of faking a page fault (SDM Vol. 3A, 6.12.1.1). Interrupts are still disabled (IF = 0), and will stay so in the kernel: pic_init() moves the PIC's IRQs to vectors 32-47 next, out of the way of the CPU's exceptions.]],
     },
     {
@@ -94,7 +94,7 @@ That write is this fault: error code bits 0 and 1 set - the page is present, the
       pane = "rings",
       when = { kind = "interrupt", vector = 32 },
       text = [[
-pit_init() (pit.c) programmed the 8254's channel 0 for 100 Hz and unmasked IRQ 0 at the PIC, which pic_init() (pic.c) had initialised with ICW2 = 32: IRQ 0 arrives on vector 32 (T_IRQ0), not on vector 8, where it would collide with #DF. It took this long because the kernel keeps IF = 0 and time in the emulator is virtual: it advances with the instructions retired, so the first tick comes after about ten milliseconds' worth of them, while a user program runs.
+pit_init() (pit.c) programmed the 8254's channel 0 for 100 Hz and unmasked IRQ 0 at the PIC, which pic_init() (pic.c) had initialised with ICW2 = 32: IRQ 0 arrives on vector 32 (T_IRQ0), not on vector 8, where it would collide with #DF. It took this long because time in the emulator is virtual: the CPU runs at a nominal 100 MIPS, 10 ns per instruction retired (core/include/vlab/vm.h), so the first tick, 10 ms after pit_init(), comes about a million instructions into the run - here while a user program runs, since the kernel keeps IF = 0 except when the scheduler idles.
 The CPU finished the current instruction, acknowledged the PIC, and delivered vector 32 through its interrupt gate exactly like a trap - the same stack switch from TSS.ESP0 - but with no error code and no instruction to blame: EIP is where the program was interrupted. timer_interrupt() (trap.c) sends the end-of-interrupt to the PIC first and then calls yield(): the process has used its time slice, and the round-robin scheduler picks the next one. This is preemption.]],
     },
   },
