@@ -77,6 +77,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
+# The walkthrough test also needs the engine, the grader's Lua module and Lua.
+$(BUILD)/tests/unit/test_walkthrough.o: CFLAGS += $(PKG_CFLAGS) -Igrader -Ivisualizer
+$(BUILD)/tests/test_walkthrough: $(BUILD)/tests/unit/test_walkthrough.o $(BUILD)/visualizer/walkthrough.o \
+                                 $(filter $(BUILD)/grader/%,$(CLI_OBJ)) $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(PKG_LIBS) -o $@
+
 $(BUILD)/tests/difftest: $(DIFF_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@
