@@ -38,6 +38,7 @@ struct options {
     bool directed_only, verbose, list;
     long only;
     unsigned long reports; /* mismatches printed in full */
+    const char *dump;      /* --dump: vlab's outcome of every sequence, one line each */
 };
 
 /* Per template: runs, mismatches and native exceptions of its directed
@@ -49,7 +50,9 @@ struct tally {
 struct tester {
     struct options opt;
     struct vside v;
-    uint8_t *native;                /* the host arena */
+    uint8_t *native;                /* the host arena (a plain buffer when !have_native) */
+    bool have_native;               /* the host CPU runs the sequences too */
+    FILE *dump;                     /* --dump */
     uint8_t ref[GEN_MAPPED_SIZE];   /* what both arenas hold between runs */
     struct tally *tally;
     unsigned long mismatches;
@@ -75,7 +78,12 @@ struct result {
 static void usage(void)
 {
     fprintf(stderr, "usage: difftest [--sequences N] [--seed S] [--directed-only] [--verbose]\n"
-                    "                [--list] [--only I] [--reports N]\n");
+                    "                [--list] [--only I] [--reports N] [--dump FILE]\n"
+                    "  --dump FILE  write vlab's outcome of every sequence to FILE, one line each\n"
+                    "               (registers, EFLAGS, EIP, fault, a hash of the arena): two builds'\n"
+                    "               dumps compared with cmp show where an engine or an optimisation\n"
+                    "               changed behaviour. Works where the host cannot run 32-bit code,\n"
+                    "               then comparing nothing with the host.\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -92,6 +100,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->reports = strtoul(argv[++i], NULL, 0);
         else if (!strcmp(a, "--only") && has_val)
             o->only = strtol(argv[++i], NULL, 0);
+        else if (!strcmp(a, "--dump") && has_val)
+            o->dump = argv[++i];
         else if (!strcmp(a, "--directed-only"))
             o->directed_only = true;
         else if (!strcmp(a, "--verbose"))
@@ -254,6 +264,11 @@ static void compare_arenas(struct tester *t, uint32_t touched, struct result *re
 {
     for (unsigned i = 0; i < VSIDE_ARENA_PAGES; i++) {
         uint8_t *nat = t->native + i * 4096, *vl = t->v.arena[i];
+        if (!t->have_native) {
+            if (touched & (1u << i))
+                memcpy(vl, t->ref + i * 4096, 4096);
+            continue;
+        }
         bool differ = memcmp(nat, vl, 4096) != 0;
         if (differ && !(res->diff & D_ARENA)) {
             unsigned k = 0;
@@ -299,12 +314,34 @@ static void compare(const struct seq *s, struct result *res)
         res->diff |= D_STOP;
 }
 
-static void run_seq(struct tester *t, const struct seq *s, struct result *res)
+/* One line of --dump: sequence number, vlab's outcome and an FNV-1a hash of
+ * the arena pages it wrote. */
+static void dump_outcome(struct tester *t, unsigned long i, const struct outcome *o, uint32_t pages)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned p = 0; p < VSIDE_ARENA_PAGES; p++)
+        if (pages & (1u << p))
+            for (unsigned k = 0; k < 4096; k++)
+                h = (h ^ t->v.arena[p][k]) * 0x100000001b3ull;
+    fprintf(t->dump, "%lu", i);
+    for (unsigned r = 0; r < 8; r++)
+        fprintf(t->dump, " %08" PRIx32, o->r[r]);
+    fprintf(t->dump, " fl=%08" PRIx32 " eip=%08" PRIx32 " sig=%d/%d err=%" PRIx32 " addr=%08" PRIx32
+            " stop=%s arena=%016" PRIx64 "\n", o->eflags, o->eip, o->signo, o->trapno, o->err,
+            o->addr, o->stop ? o->stop : "-", h);
+}
+
+static void run_seq(struct tester *t, unsigned long i, const struct seq *s, struct result *res)
 {
     memset(res, 0, sizeof(*res));
     uint32_t touched = apply_patches(t, s);
     vside_run(&t->v, s->code, s->len, s->r, s->eflags, &res->vl);
-    if (unsafe_for_native(&res->vl)) {
+    uint32_t dirty = vside_dirty_pages(&t->v);
+    if (t->dump)
+        dump_outcome(t, i, &res->vl, touched | dirty);
+    if (!t->have_native) {
+        /* nothing to compare with */
+    } else if (unsafe_for_native(&res->vl)) {
         res->diff = D_UNSAFE | D_STOP;
     } else {
         struct n32_state st;
@@ -319,7 +356,7 @@ static void run_seq(struct tester *t, const struct seq *s, struct result *res)
         memcpy(res->nat.r, st.r, sizeof st.r);
         compare(s, res);
     }
-    compare_arenas(t, touched | vside_dirty_pages(&t->v), res);
+    compare_arenas(t, touched | dirty, res);
 }
 
 /* ---- The run ------------------------------------------------------------- */
@@ -362,7 +399,7 @@ static void run_all(struct tester *t)
     unsigned long last = t->opt.only >= 0 ? first + 1 : t->opt.sequences;
     for (unsigned long i = first; i < last; i++) {
         make_seq(t, i, &s);
-        run_seq(t, &s, &res);
+        run_seq(t, i, &s, &res);
         count(t, &s, &res);
         if (res.diff)
             t->mismatches++;
@@ -443,11 +480,20 @@ int main(int argc, char **argv)
         return 0;
     }
     int rc = setup_native(&t);
+    t.have_native = rc == 0;
     if (rc) {
         printf("difftest: SKIPPED (cannot run code natively: %s)\n",
                rc == -ENOTSUP ? N32_UNAVAILABLE : strerror(-rc));
-        printf("difftest: 0 passed, 0 failed, 1 skipped\n");
-        return 0;
+        if (!t.opt.dump) {
+            printf("difftest: 0 passed, 0 failed, 1 skipped\n");
+            return 0;
+        }
+        static uint8_t plain[GEN_MAPPED_SIZE];
+        t.native = plain; /* where setup_vlab lays the reference bytes; never run */
+    }
+    if (t.opt.dump && !(t.dump = fopen(t.opt.dump, "w"))) {
+        printf("difftest: cannot write %s: %s\n", t.opt.dump, strerror(errno));
+        return 2;
     }
     rc = setup_vlab(&t);
     if (rc) {
@@ -465,6 +511,18 @@ int main(int argc, char **argv)
         print_summary(&t);
     printf("difftest: %lu templates, %.2f s, %.0f sequences/s\n", (unsigned long)gen_count(), secs,
            secs > 0 ? (double)n / secs : 0.0);
+    if (t.dump && fclose(t.dump)) {
+        printf("difftest: cannot write %s: %s\n", t.opt.dump, strerror(errno));
+        return 2;
+    }
+    if (!t.have_native) {
+        printf("difftest: %lu sequences of vlab written to %s; nothing compared with the host\n", n,
+               t.opt.dump);
+        printf("difftest: 0 passed, 0 failed, 1 skipped\n");
+        vside_fini(&t.v);
+        free(t.tally);
+        return 0;
+    }
     printf("difftest: %lu sequences, %lu mismatches\n", n, t.mismatches);
     printf("difftest: %lu passed, %lu failed\n", n - t.mismatches, t.mismatches);
     free(t.tally);
