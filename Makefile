@@ -40,7 +40,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags lua5.4 libcgraph libgvc ncursesw 2>/dev
 PKG_LIBS = $(shell pkg-config --libs lua5.4 libcgraph libgvc ncursesw 2>/dev/null)
 # The visualizer's model and panes, without a terminal: what its unit test links.
 VIZ_MODEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,visualizer/viz_model.c visualizer/viz_decode.c \
-                 visualizer/viz_grid.c visualizer/viz_panes.c visualizer/viz_pane_regs.c visualizer/viz_ui.c)
+                 visualizer/viz_grid.c visualizer/viz_panes.c visualizer/viz_pane_regs.c visualizer/viz_ui.c \
+                 visualizer/viz_headless.c)
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
