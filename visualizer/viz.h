@@ -71,7 +71,7 @@ enum viz_outcome {
  * Returns true to pause the run (VIZ_HOOK). */
 typedef bool viz_hook_fn(void *ctx, const struct trace_event *ev);
 
-#define VIZ_PENDING_MAX 64 /* events held for the hook during one step */
+#define VIZ_PENDING_MAX 1024 /* events held for the hook during one step; more are dropped */
 
 struct viz {
     struct vm *vm;

@@ -137,6 +137,17 @@ struct viz_headless {
  * sentence in `err`. */
 int viz_headless_main(struct viz_ui *ui, const struct viz_headless *h, char *err, size_t errlen);
 
+/* The walkthrough player (viz_walk.c): load a walkthrough file (NULL with
+ * one sentence in `err` when it does not load), the image and memory it
+ * names, and attach it to a UI whose model is open: from then on every run
+ * pauses at the next stop, whose text the tour pane shows. */
+struct viz_tour;
+struct viz_tour *viz_tour_load(const char *path, char *err, size_t errlen);
+const char *viz_tour_image(const struct viz_tour *t);
+uint64_t viz_tour_mem(const struct viz_tour *t);
+void viz_tour_attach(struct viz_tour *t, struct viz_ui *ui);
+void viz_tour_free(struct viz_tour *t);
+
 /* The interactive program under ncurses. Returns 0; or -1 with one
  * sentence in `err` (no terminal). */
 int viz_term_main(struct viz_ui *ui, char *err, size_t errlen);
