@@ -86,6 +86,13 @@ $(BUILD)/tests/test_viz: $(BUILD)/tests/unit/test_viz.o $(SUPPORT_OBJ) $(VIZ_MOD
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 
+# The walkthrough test also needs the engine, the grader's Lua module and Lua.
+$(BUILD)/tests/unit/test_walkthrough.o: CFLAGS += $(PKG_CFLAGS) -Igrader -Ivisualizer
+$(BUILD)/tests/test_walkthrough: $(BUILD)/tests/unit/test_walkthrough.o $(BUILD)/visualizer/walkthrough.o \
+                                 $(filter $(BUILD)/grader/%,$(CLI_OBJ)) $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(PKG_LIBS) -o $@
+
 $(BUILD)/tests/difftest: $(DIFF_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@

@@ -20,7 +20,7 @@ static const char trace_usage[] =
     "  standard output, one per line. The guest's console goes to standard error; a\n"
     "  summary follows it there.\n"
     "  --kinds LIST     which events, comma-separated (default: all): ring, exception,\n"
-    "                   interrupt, walk, tlb_flush, pio, mmio\n"
+    "                   interrupt, walk, tlb_flush, pio, mmio, sysreg\n"
     "  --json           JSON lines instead of text\n"
     "  --max-insns N    stop after N instructions (default 10000000000)\n"
     CLI_MEM_HELP

@@ -49,6 +49,20 @@ int vlab_open(lua_State *L);
 /* Set the instruction cap every run call of this process obeys (0: none). */
 void vlab_set_insn_cap(uint64_t cap);
 
+/* Push `ev` as the Lua table the grader's m:trace_first/last return (kind,
+ * seq, icount, cycles, text and the kind's fields; grader/README.md). */
+struct trace_event;
+void vlab_push_event(lua_State *L, const struct trace_event *ev);
+
+/* Push a read-only view of a machine the caller owns: methods reg, eflags,
+ * cr, cpl, read, read32 and stats of a vlab.boot machine, nothing that runs
+ * or changes it (reading a linear address leaves the accessed bits as they
+ * were). Returns the view's slot: the caller points it at a struct vm while
+ * Lua may use the view and back to NULL after (a detached view raises an
+ * error). Works in any Lua state, with or without vlab_open(). */
+struct vm;
+struct vm **vlab_push_machine_view(lua_State *L);
+
 /* Run the prelude: test{}, expect, print capture. Returns 0 or -1 with the
  * message on the Lua stack. */
 int grade_prelude(lua_State *L);

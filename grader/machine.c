@@ -20,6 +20,7 @@
 #include "grader.h"
 
 #define MACHINE_MT "vlab.machine"
+#define VIEW_MT "vlab.machine_view"
 #define RECENT 5
 
 struct machine {
@@ -150,7 +151,7 @@ static void push_walk(lua_State *L, const struct mmu_walk *w)
     lua_setfield(L, -2, "steps");
 }
 
-static void push_event(lua_State *L, const struct trace_event *ev)
+void vlab_push_event(lua_State *L, const struct trace_event *ev)
 {
     char text[512];
     trace_format_text(ev, text, sizeof(text));
@@ -195,6 +196,13 @@ static void push_event(lua_State *L, const struct trace_event *ev)
         set_int(L, "size", ev->u.io.size);
         set_bool(L, "write", ev->u.io.write);
         break;
+    case TRACE_SYSREG:
+        set_str(L, "reg", trace_sysreg_name(ev->u.sysreg.reg));
+        set_int(L, "old", ev->u.sysreg.old_value);
+        set_int(L, "new", ev->u.sysreg.new_value);
+        set_int(L, "limit", ev->u.sysreg.limit); /* 0 but for gdtr and idtr */
+        set_int(L, "eip", ev->u.sysreg.eip);
+        break;
     default:
         break;
     }
@@ -208,6 +216,25 @@ static struct machine *check_machine(lua_State *L, int idx)
     if (!m->vm)
         luaL_error(L, "the machine was destroyed");
     return m;
+}
+
+/* The machine a method was called on: a machine of vlab.boot, or a view of
+ * one (vlab_push_machine_view); *view says which. */
+static struct vm *check_vm(lua_State *L, int idx, bool *view)
+{
+    struct vm **slot = luaL_testudata(L, idx, VIEW_MT);
+    *view = slot != NULL;
+    if (!slot)
+        return check_machine(L, idx)->vm;
+    if (!*slot)
+        luaL_error(L, "the machine view is not attached to a machine (used outside its call?)");
+    return *slot;
+}
+
+static struct cpu *check_cpu(lua_State *L, int idx)
+{
+    bool view;
+    return &check_vm(L, idx, &view)->cpu;
 }
 
 static int machine_gc(lua_State *L)
@@ -426,7 +453,7 @@ static void push_reg(lua_State *L, struct cpu *cpu, const char *name)
 
 static int m_reg(lua_State *L)
 {
-    push_reg(L, &check_machine(L, 1)->vm->cpu, luaL_checkstring(L, 2));
+    push_reg(L, check_cpu(L, 1), luaL_checkstring(L, 2));
     return 1;
 }
 
@@ -439,13 +466,13 @@ static int m_set_reg(lua_State *L)
 
 static int m_eflags(lua_State *L)
 {
-    lua_pushinteger(L, cpu_eflags(&check_machine(L, 1)->vm->cpu));
+    lua_pushinteger(L, cpu_eflags(check_cpu(L, 1)));
     return 1;
 }
 
 static int m_cr(lua_State *L)
 {
-    struct cpu *cpu = &check_machine(L, 1)->vm->cpu;
+    struct cpu *cpu = check_cpu(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
     const uint32_t crs[5] = { cpu->cr0, 0, cpu->cr2, cpu->cr3, cpu->cr4 };
     luaL_argcheck(L, n >= 0 && n <= 4 && n != 1, 2, "CR0, CR2, CR3 or CR4");
@@ -455,24 +482,31 @@ static int m_cr(lua_State *L)
 
 static int m_cpl(lua_State *L)
 {
-    lua_pushinteger(L, check_machine(L, 1)->vm->cpu.cpl);
+    lua_pushinteger(L, check_cpu(L, 1)->cpl);
     return 1;
 }
 
 /* The physical address of `addr` in space "phys" or "lin" (translated with
  * the CPU's paging state, setting accessed and dirty bits as the hardware
- * would; CPL 0 rights); raises a Lua error when it does not translate. */
-static gpa_t to_phys(lua_State *L, struct machine *m, uint32_t addr, const char *space, bool write)
+ * would; CPL 0 rights); raises a Lua error when it does not translate.
+ * Through a view (`quiet`) the translation leaves no trace: the entries the
+ * walk read are written back as they were, so that looking at a machine
+ * does not change how it runs. */
+static gpa_t to_phys(lua_State *L, struct vm *vm, uint32_t addr, const char *space, bool write,
+                     bool quiet)
 {
     if (!strcmp(space, "phys"))
         return addr;
     if (strcmp(space, "lin") != 0)
         luaL_error(L, "address space '%s': \"phys\" or \"lin\"", space);
-    struct cpu *cpu = &m->vm->cpu;
+    struct cpu *cpu = &vm->cpu;
     if (!(cpu->cr0 & CR0_PG))
         return addr;
     struct mmu_walk w;
-    if (!mmu_walk(&m->vm->mem, cpu->cr0, cpu->cr3, cpu->cr4, addr, write ? MMU_WRITE : 0, &w))
+    bool ok = mmu_walk(&vm->mem, cpu->cr0, cpu->cr3, cpu->cr4, addr, write ? MMU_WRITE : 0, &w);
+    for (unsigned k = 0; quiet && k < w.nsteps && k < 2; k++)
+        physmem_write(&vm->mem, w.step[k].table + w.step[k].index * 4, &w.step[k].entry, 4);
+    if (!ok)
         luaL_error(L, "linear address 0x%08x is not mapped (#PF error 0x%x)", (unsigned)addr,
                    (unsigned)w.error);
     return w.pa;
@@ -481,7 +515,8 @@ static gpa_t to_phys(lua_State *L, struct machine *m, uint32_t addr, const char 
 /* Copy guest memory byte by byte page-wise (a linear range may cross pages). */
 static int m_read(lua_State *L)
 {
-    struct machine *m = check_machine(L, 1);
+    bool view;
+    struct vm *vm = check_vm(L, 1, &view);
     uint32_t addr = (uint32_t)luaL_checkinteger(L, 2);
     lua_Integer len = luaL_checkinteger(L, 3);
     const char *space = luaL_optstring(L, 4, "phys");
@@ -493,7 +528,7 @@ static int m_read(lua_State *L)
         size_t chunk = 4096 - (a & 4095);
         if (chunk > (size_t)(len - done))
             chunk = (size_t)(len - done);
-        if (physmem_read(&m->vm->mem, to_phys(L, m, a, space, false), out + done, chunk) != 0)
+        if (physmem_read(&vm->mem, to_phys(L, vm, a, space, false, view), out + done, chunk) != 0)
             return luaL_error(L, "address 0x%08x is not RAM", (unsigned)a);
         done += (lua_Integer)chunk;
     }
@@ -513,7 +548,7 @@ static int m_write(lua_State *L)
         size_t chunk = 4096 - (a & 4095);
         if (chunk > len - done)
             chunk = len - done;
-        if (physmem_write(&m->vm->mem, to_phys(L, m, a, space, true), data + done, chunk) != 0)
+        if (physmem_write(&m->vm->mem, to_phys(L, m->vm, a, space, true, false), data + done, chunk) != 0)
             return luaL_error(L, "address 0x%08x is not RAM", (unsigned)a);
         done += chunk;
     }
@@ -580,9 +615,9 @@ static int trace_pick(lua_State *L, bool last)
         return 1;
     }
     if (vector >= 0)
-        push_event(L, last ? &m->vec_last[which][vector] : &m->vec_first[which][vector]);
+        vlab_push_event(L, last ? &m->vec_last[which][vector] : &m->vec_first[which][vector]);
     else
-        push_event(L, last ? &m->last[kind] : &m->first[kind]);
+        vlab_push_event(L, last ? &m->last[kind] : &m->first[kind]);
     return 1;
 }
 
@@ -617,12 +652,13 @@ static void set_vector_counts(lua_State *L, const char *field, const uint64_t *v
 
 static int m_stats(lua_State *L)
 {
-    struct machine *m = check_machine(L, 1);
-    const struct trace_stats *s = &m->vm->trace.stats;
-    lua_createtable(L, 0, 20);
-    set_int(L, "insns", (lua_Integer)m->vm->cpu.icount);
-    set_int(L, "cycles", (lua_Integer)trace_cycles(&m->vm->cpu));
-    set_int(L, "now_ns", (lua_Integer)vm_now_ns(m->vm));
+    bool view;
+    struct vm *vm = check_vm(L, 1, &view);
+    const struct trace_stats *s = &vm->trace.stats;
+    lua_createtable(L, 0, 21);
+    set_int(L, "insns", (lua_Integer)vm->cpu.icount);
+    set_int(L, "cycles", (lua_Integer)trace_cycles(&vm->cpu));
+    set_int(L, "now_ns", (lua_Integer)vm_now_ns(vm));
     lua_createtable(L, 0, TRACE_KIND_COUNT);
     for (unsigned k = 0; k < TRACE_KIND_COUNT; k++)
         set_int(L, trace_kind_name(k), (lua_Integer)s->events[k]);
@@ -652,6 +688,10 @@ static int m_stats(lua_State *L)
     for (unsigned k = 0; k < TRACE_PIO_RANGE_COUNT; k++)
         set_int(L, trace_pio_range_name(k) ? trace_pio_range_name(k) : "other", (lua_Integer)s->pio[k]);
     lua_setfield(L, -2, "pio");
+    lua_createtable(L, 0, TRACE_SYSREG_COUNT);
+    for (unsigned k = 0; k < TRACE_SYSREG_COUNT; k++)
+        set_int(L, trace_sysreg_name(k), (lua_Integer)s->sysregs[k]);
+    lua_setfield(L, -2, "sysregs");
     return 1;
 }
 
@@ -663,6 +703,26 @@ static const luaL_Reg machine_methods[] = {
     { "trace_last", m_trace_last }, { "trace_first", m_trace_first }, { "recent", m_recent },
     { "stats", m_stats }, { NULL, NULL },
 };
+
+/* What a view offers: looking, never changing or running. */
+static const luaL_Reg view_methods[] = {
+    { "reg", m_reg }, { "eflags", m_eflags }, { "cr", m_cr }, { "cpl", m_cpl },
+    { "read", m_read }, { "read32", m_read32 }, { "stats", m_stats }, { NULL, NULL },
+};
+
+struct vm **vlab_push_machine_view(lua_State *L)
+{
+    struct vm **slot = lua_newuserdatauv(L, sizeof(*slot), 0);
+    *slot = NULL;
+    if (luaL_newmetatable(L, VIEW_MT)) {
+        luaL_newlib(L, view_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushliteral(L, "the machine view is read-only");
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_setmetatable(L, -2);
+    return slot;
+}
 
 /* ---- Unit-level calls ----------------------------------------------------------- */
 

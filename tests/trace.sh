@@ -53,6 +53,15 @@ check "vlab run --trace writes the same JSON lines as vlab trace --json" cmp -s 
 check "the run's summary counts page walks" grep -qE '^vlab: page walks: [1-9][0-9]* ok' "$tmp/run.err"
 check "the run's summary counts simulated cycles" grep -qE '^vlab: [0-9]+ instructions .* [0-9]+ simulated cycles' "$tmp/run.err"
 
+"$VLAB" trace --kinds sysreg --mem 32M "$IMAGE" >"$tmp/sysreg.out" 2>/dev/null
+for reg in gdtr idtr tr cr4 cr3 cr0; do
+    check "--kinds sysreg shows the kernel loading $reg" grep -q " sysreg reg=$reg " "$tmp/sysreg.out"
+done
+check "the first system register loads are LGDT, LTR, LIDT, then CR4, CR3 and CR0" \
+    [ "$(head -6 "$tmp/sysreg.out" | sed -E 's/.* reg=([a-z0-9]+) .*/\1/' | tr '\n' ' ')" = "gdtr tr idtr cr4 cr3 cr0 " ]
+check "paging turns on: a CR0 load sets PG" grep -qE ' sysreg reg=cr0 old=0x0[0-7][0-9a-f]{6} new=0x[89a-f]' "$tmp/sysreg.out"
+check "the run's summary counts system register loads" grep -qE '^vlab: system registers loaded: cr0 [0-9]+ cr3 [1-9]' "$tmp/run.err"
+
 "$VLAB" trace --kinds bogus "$IMAGE" >"$tmp/bogus.out" 2>&1
 check "an unknown kind is refused with status 2" [ $? -eq 2 ]
 check "an unknown kind is named" grep -q "unknown event kind 'bogus'" "$tmp/bogus.out"

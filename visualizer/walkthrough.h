@@ -51,9 +51,11 @@ struct walkthrough;
 struct walkthrough *walkthrough_load(const char *path, char *err, size_t errlen);
 void walkthrough_free(struct walkthrough *w);
 
-/* Its title, the image it is written for (repository-relative, as the
- * grader's paths: "build/guests/kernel.elf"; NULL when it names none), and
- * its memory size in bytes (0: the caller's default). */
+/* Its title, the image it is written for (written repository-relative, as
+ * the grader's paths: "build/guests/kernel.elf"; returned resolved as the
+ * grader resolves them — against grade_root(), build/ meaning $VLAB_BUILD
+ * when set — so ready to open; NULL when it names none), and its memory
+ * size in bytes (0: the caller's default). */
 const char *walkthrough_title(const struct walkthrough *w);
 const char *walkthrough_image(const struct walkthrough *w);
 uint64_t walkthrough_mem(const struct walkthrough *w);

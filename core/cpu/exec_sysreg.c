@@ -7,6 +7,10 @@
  * but the stores SGDT, SIDT, SLDT, STR and SMSW are not: any program can
  * read where the kernel keeps its tables, which a trap-and-emulate monitor
  * cannot hide (lab 2).
+ *
+ * Every load of CR0, CR3, CR4, GDTR, IDTR, LDTR or TR that succeeds is
+ * reported to the trace (trace_sysreg(), kind `sysreg`), after the register
+ * changed and before the TLB flush it may cause.
  */
 #include <assert.h>
 
@@ -61,14 +65,15 @@ static void str(struct cpu *cpu, const struct insn *in)
  * LDT faults); anything else must name an LDT descriptor in the GDT. */
 static void lldt(struct cpu *cpu, const struct insn *in)
 {
-    uint16_t sel = (uint16_t)opnd_read(cpu, in, 0);
+    uint16_t sel = (uint16_t)opnd_read(cpu, in, 0), old = cpu->ldtr.sel;
     if (sel_is_null(sel)) {
         seg_set_null(&cpu->ldtr, sel);
-        return;
+    } else {
+        uint32_t desc[2];
+        read_sys_desc(cpu, sel, SYS_LDT, desc);
+        seg_from_desc(&cpu->ldtr, sel, desc);
     }
-    uint32_t desc[2];
-    read_sys_desc(cpu, sel, SYS_LDT, desc);
-    seg_from_desc(&cpu->ldtr, sel, desc);
+    trace_sysreg(cpu, TRACE_SYSREG_LDTR, old, sel, 0);
 }
 
 /* LTR: the selector must name an available 32-bit TSS (this CPU has no
@@ -83,7 +88,9 @@ static void ltr(struct cpu *cpu, const struct insn *in)
     read_sys_desc(cpu, sel, SYS_32BIT | SYS_TSS16, desc);
     desc[1] |= DESC_TSS_BUSY;
     sys_store(cpu, cpu->gdtr.base + (sel & ~7u) + 4, 4, desc[1]);
+    uint16_t old = cpu->tr.sel;
     seg_from_desc(&cpu->tr, sel, desc);
+    trace_sysreg(cpu, TRACE_SYSREG_TR, old, sel, 0);
 }
 
 /* 0F 00 /0../3, by row arg. */
@@ -114,21 +121,23 @@ static void store_dtr(struct cpu *cpu, const struct insn *in, const struct dtr *
 
 /* LGDT/LIDT with a 16-bit operand size load only 24 bits of base (the
  * 80286's tables). */
-static void load_dtr(struct cpu *cpu, const struct insn *in, struct dtr *t)
+static void load_dtr(struct cpu *cpu, const struct insn *in, struct dtr *t, enum trace_sysreg_reg reg)
 {
     uint32_t off = ea_offset(cpu, in);
     uint16_t limit = (uint16_t)mem_load(cpu, in->seg, off, 2);
-    uint32_t base = mem_load(cpu, in->seg, off + 2, 4);
+    uint32_t base = mem_load(cpu, in->seg, off + 2, 4), old = t->base;
     t->limit = limit;
     t->base = in->osize == 2 ? base & 0x00ffffffu : base;
+    trace_sysreg(cpu, reg, old, t->base, limit);
 }
 
 /* 0F 01 /0../3: arg bit 0 picks the IDT, bit 1 a load. */
 void ex_DESC_TABLE(struct cpu *cpu, const struct insn *in)
 {
-    struct dtr *t = (in->d.arg & 1) ? &cpu->idtr : &cpu->gdtr;
+    bool idt = in->d.arg & 1;
+    struct dtr *t = idt ? &cpu->idtr : &cpu->gdtr;
     if (in->d.arg & 2)
-        load_dtr(cpu, in, t);
+        load_dtr(cpu, in, t, idt ? TRACE_SYSREG_IDTR : TRACE_SYSREG_GDTR);
     else
         store_dtr(cpu, in, t);
 }
@@ -155,8 +164,9 @@ static void write_cr0(struct cpu *cpu, uint32_t v)
      * refuse it with #GP(0) rather than run on in a mode it cannot emulate. */
     if (!(v & CR0_PE))
         cpu_gp0(cpu);
-    uint32_t changed = cpu->cr0 ^ v;
+    uint32_t old = cpu->cr0, changed = old ^ v;
     cpu->cr0 = v;
+    trace_sysreg(cpu, TRACE_SYSREG_CR0, old, v, 0);
     if (changed & CR0_PAGING_BITS)
         cpu_paging_changed(cpu);
 }
@@ -171,7 +181,9 @@ static void write_cr2(struct cpu *cpu, uint32_t v)
  * flushes the TLB, even of the same value: the classic full flush. */
 static void write_cr3(struct cpu *cpu, uint32_t v)
 {
+    uint32_t old = cpu->cr3;
     cpu->cr3 = v;
+    trace_sysreg(cpu, TRACE_SYSREG_CR3, old, v, 0);
     cpu_paging_changed(cpu);
 }
 
@@ -179,8 +191,9 @@ static void write_cr4(struct cpu *cpu, uint32_t v)
 {
     if (v & ~CR4_SUPPORTED)
         cpu_gp0(cpu);
-    uint32_t changed = cpu->cr4 ^ v;
+    uint32_t old = cpu->cr4, changed = old ^ v;
     cpu->cr4 = v;
+    trace_sysreg(cpu, TRACE_SYSREG_CR4, old, v, 0);
     if (changed & CR4_PAGING_BITS)
         cpu_paging_changed(cpu);
 }
@@ -230,7 +243,9 @@ void ex_MSW(struct cpu *cpu, const struct insn *in)
 void ex_CLTS(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
+    uint32_t old = cpu->cr0;
     cpu->cr0 &= ~CR0_TS;
+    trace_sysreg(cpu, TRACE_SYSREG_CR0, old, cpu->cr0, 0);
 }
 
 /* The software TLB keeps 4 KiB pieces of a 4 MiB page in separate entries.

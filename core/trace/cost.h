@@ -7,6 +7,9 @@
  * 2006; Barham et al. 2003): which technique takes more traps, exits and
  * walks, and roughly what they cost. The later labs add rows for traps to
  * the monitor, VM exits, hypercalls and callouts.
+ *
+ * A system register load (a `sysreg` event) has no row: its cost is in what
+ * it causes, the TLB flush and the walks after it, which are charged.
  */
 #ifndef VLAB_TRACE_COST_H
 #define VLAB_TRACE_COST_H

@@ -72,6 +72,16 @@ void trace_stats_io(struct trace *t, enum trace_kind kind, uint64_t addr, bool w
         t->stats.mmio_reads++;
 }
 
+/* Loading a system register costs no cycles of its own in the model: what
+ * makes it expensive on hardware is what follows (a CR3 or CR0.PG write
+ * flushes the TLB, charged as a flush, and the misses after it, charged as
+ * walks). */
+void trace_stats_sysreg(struct trace *t, enum trace_sysreg_reg reg)
+{
+    trace_count(t, TRACE_SYSREG);
+    t->stats.sysregs[reg]++;
+}
+
 /* ---- Port ranges ------------------------------------------------------------------ */
 
 static const struct {
@@ -181,6 +191,18 @@ static void print_io(const struct trace_stats *s, FILE *f, const char *prefix)
             s->mmio_reads, s->mmio_writes);
 }
 
+static void print_sysregs(const struct trace_stats *s, FILE *f, const char *prefix)
+{
+    fprintf(f, "%ssystem registers loaded:", prefix);
+    unsigned shown = 0;
+    for (unsigned r = 0; r < TRACE_SYSREG_COUNT; r++)
+        if (s->sysregs[r]) {
+            fprintf(f, " %s %" PRIu64, trace_sysreg_name(r), s->sysregs[r]);
+            shown++;
+        }
+    fputs(shown ? "\n" : " none\n", f);
+}
+
 void trace_stats_print(const struct trace_stats *s, FILE *f, const char *prefix)
 {
     fprintf(f, "%sexceptions:", prefix);
@@ -196,4 +218,5 @@ void trace_stats_print(const struct trace_stats *s, FILE *f, const char *prefix)
     print_rings(s, f);
     fputc('\n', f);
     print_io(s, f, prefix);
+    print_sysregs(s, f, prefix);
 }

@@ -25,6 +25,13 @@ static const char *const ring_cause_names[] = {
 };
 static_assert(VLAB_ARRAY_SIZE(ring_cause_names) == TRACE_RING_CAUSE_COUNT, "one name per cause");
 
+static const char *const sysreg_names[] = {
+#define X(upper, lower) [TRACE_SYSREG_##upper] = #lower,
+    TRACE_SYSREG_LIST(X)
+#undef X
+};
+static_assert(VLAB_ARRAY_SIZE(sysreg_names) == TRACE_SYSREG_COUNT, "one name per register");
+
 const char *trace_kind_name(unsigned kind)
 {
     return kind < TRACE_KIND_COUNT ? kind_names[kind] : NULL;
@@ -33,6 +40,11 @@ const char *trace_kind_name(unsigned kind)
 const char *trace_ring_cause_name(unsigned cause)
 {
     return cause < TRACE_RING_CAUSE_COUNT ? ring_cause_names[cause] : NULL;
+}
+
+const char *trace_sysreg_name(unsigned reg)
+{
+    return reg < TRACE_SYSREG_COUNT ? sysreg_names[reg] : NULL;
 }
 
 /* The kind called `name` (`len` bytes, not NUL-terminated), or -1. */
@@ -56,7 +68,7 @@ int trace_parse_kinds(const char *list, uint32_t *mask, char *err, size_t errlen
             m |= TRACE_BIT(kind);
         else {
             snprintf(err, errlen, "unknown event kind '%.*s' (known: all, ring, exception, interrupt, "
-                     "walk, tlb_flush, pio, mmio, and the reserved ones of vlab/trace.h)", (int)len, word);
+                     "walk, tlb_flush, pio, mmio, sysreg, and the reserved ones of vlab/trace.h)", (int)len, word);
             return -EINVAL;
         }
         word += len;
@@ -159,6 +171,14 @@ void trace_emit_io(struct trace *t, const struct cpu *cpu, enum trace_kind kind,
 {
     struct trace_event ev = { .kind = (uint8_t)kind };
     ev.u.io = (struct trace_io){ addr, value, (uint8_t)size, write };
+    trace_emit(t, cpu, &ev);
+}
+
+void trace_emit_sysreg(struct trace *t, const struct cpu *cpu, enum trace_sysreg_reg reg,
+                       uint32_t old_value, uint32_t new_value, uint16_t limit)
+{
+    struct trace_event ev = { .kind = TRACE_SYSREG };
+    ev.u.sysreg = (struct trace_sysreg){ (uint8_t)reg, limit, old_value, new_value, cpu->insn_eip };
     trace_emit(t, cpu, &ev);
 }
 
@@ -356,6 +376,20 @@ static void fields_mmio(struct out *o, const struct trace_event *ev)
     field_x(o, "value", io->value);
 }
 
+/* GDTR and IDTR: the base, and the limit; the others: the whole value. */
+static void fields_sysreg(struct out *o, const struct trace_event *ev)
+{
+    const struct trace_sysreg *r = &ev->u.sysreg;
+    field_s(o, "reg", trace_sysreg_name(r->reg));
+    field_x(o, "old", r->old_value);
+    field_x(o, "new", r->new_value);
+    if (r->reg == TRACE_SYSREG_GDTR || r->reg == TRACE_SYSREG_IDTR) {
+        key(o, "limit");
+        put(o, o->json ? "%u" : "0x%04x", (unsigned)r->limit);
+    }
+    field_x(o, "eip", r->eip);
+}
+
 typedef void fields_fn(struct out *o, const struct trace_event *ev);
 
 /* The reserved kinds have no fields yet: their labs add them. */
@@ -367,6 +401,7 @@ static fields_fn *const fields_of[TRACE_KIND_COUNT] = {
     [TRACE_TLB_FLUSH] = fields_tlb_flush,
     [TRACE_PIO] = fields_pio,
     [TRACE_MMIO] = fields_mmio,
+    [TRACE_SYSREG] = fields_sysreg,
 };
 
 static int format(const struct trace_event *ev, char *buf, size_t len, bool json)

@@ -1,7 +1,8 @@
 /* The trace: one stream of events for everything worth seeing in a run.
  *
  * The machine reports what happens — a ring switch, an exception or
- * interrupt delivered, a page walk, a TLB flush, a port or MMIO access; the
+ * interrupt delivered, a page walk, a TLB flush, a port or MMIO access, a
+ * system register loaded; the
  * later labs add traps, VM exits, hypercalls and the rest — as events. The
  * visualizer, the grader, `vlab trace`, `vlab run --trace` and the
  * statistics all read this one stream; nobody reaches into engine internals.
@@ -37,7 +38,7 @@
 /* ---- Event kinds -----------------------------------------------------------
  *
  * One list feeds the enum, the names used by `--kinds` filters and the text
- * and JSON output. The kinds after `mmio` are reserved for the labs that
+ * and JSON output. The kinds after `sysreg` are reserved for the labs that
  * will emit them; nothing emits them yet.
  */
 #define TRACE_KIND_LIST(X)                                                                    \
@@ -48,6 +49,7 @@
     X(TLB_FLUSH, tlb_flush)     /* the whole TLB or one page forgotten */                     \
     X(PIO, pio)                 /* an IN/OUT/INS/OUTS port access */                          \
     X(MMIO, mmio)               /* a load or store that reached a device's memory */          \
+    X(SYSREG, sysreg)           /* CR0/CR3/CR4, GDTR, IDTR, LDTR or TR loaded */              \
     /* Reserved: named now so filters and consumers know them; nothing emits them yet. */    \
     X(TRAP, trap)               /* lab 2: a guest fault or instruction trapped to the monitor */ \
     X(VMEXIT, vmexit)           /* lab 4: a VM exit (reason, qualification) */                \
@@ -87,6 +89,24 @@ enum trace_ring_cause {
     TRACE_RING_CAUSE_COUNT
 };
 
+/* The system registers whose loads are reported (MOV CRn, LMSW, CLTS, LGDT,
+ * LIDT, LLDT, LTR). */
+#define TRACE_SYSREG_LIST(X)                            \
+    X(CR0, cr0)   /* MOV CR0, LMSW, CLTS */             \
+    X(CR3, cr3)   /* MOV CR3: a new page directory */   \
+    X(CR4, cr4)   /* MOV CR4 */                         \
+    X(GDTR, gdtr) /* LGDT */                            \
+    X(IDTR, idtr) /* LIDT */                            \
+    X(LDTR, ldtr) /* LLDT */                            \
+    X(TR, tr)     /* LTR */
+
+enum trace_sysreg_reg {
+#define X(upper, lower) TRACE_SYSREG_##upper,
+    TRACE_SYSREG_LIST(X)
+#undef X
+    TRACE_SYSREG_COUNT
+};
+
 /* ---- Events ----------------------------------------------------------------- */
 
 struct trace_ring {
@@ -123,6 +143,17 @@ struct trace_io {
     bool write;
 };
 
+/* A system register loaded. old_value and new_value are the register for
+ * CR0/CR3/CR4, the table's base for GDTR/IDTR (`limit` its new limit), and
+ * the selector for LDTR/TR. Reported after the load succeeded (a load that
+ * faults reports nothing), whether or not the value changed. */
+struct trace_sysreg {
+    uint8_t reg;        /* enum trace_sysreg_reg */
+    uint16_t limit;     /* GDTR, IDTR: the new limit; 0 for the others */
+    uint32_t old_value, new_value;
+    uint32_t eip;       /* the instruction that loaded it */
+};
+
 struct trace_event {
     uint64_t seq;       /* 1, 2, 3 ...: events of every kind, counted whether emitted or not */
     uint64_t icount;    /* instructions retired before the event */
@@ -136,6 +167,7 @@ struct trace_event {
         struct mmu_walk walk;
         struct trace_tlb_flush tlb_flush;
         struct trace_io io; /* pio and mmio */
+        struct trace_sysreg sysreg;
     } u;
 };
 
@@ -181,6 +213,7 @@ struct trace_stats {
     uint64_t tlb_flushes_full, tlb_flushes_page;
     uint64_t pio[TRACE_PIO_RANGE_COUNT]; /* port accesses, by range */
     uint64_t mmio_reads, mmio_writes;
+    uint64_t sysregs[TRACE_SYSREG_COUNT]; /* system register loads, by register */
 };
 
 /* ---- The stream ------------------------------------------------------------ */
@@ -234,6 +267,7 @@ static inline bool trace_wants(const struct trace *t, enum trace_kind kind)
 const char *trace_kind_name(unsigned kind);
 const char *trace_ring_cause_name(unsigned cause);
 const char *trace_pio_range_name(unsigned range);
+const char *trace_sysreg_name(unsigned reg);
 
 /* The range a port is counted under (enum trace_pio_range). */
 enum trace_pio_range trace_pio_range_of(uint16_t port);
@@ -267,6 +301,7 @@ void trace_stats_delivered(struct trace *t, struct cpu *cpu, const struct cpu_ex
 void trace_stats_walk(struct trace *t, struct cpu *cpu, const struct mmu_walk *w);
 void trace_stats_tlb_flush(struct trace *t, struct cpu *cpu, bool page);
 void trace_stats_io(struct trace *t, enum trace_kind kind, uint64_t addr, bool write);
+void trace_stats_sysreg(struct trace *t, enum trace_sysreg_reg reg);
 
 void trace_emit_ring(struct trace *t, const struct cpu *cpu, unsigned from, unsigned to,
                      enum trace_ring_cause cause);
@@ -276,6 +311,8 @@ void trace_emit_walk(struct trace *t, const struct cpu *cpu, const struct mmu_wa
 void trace_emit_tlb_flush(struct trace *t, const struct cpu *cpu, bool page, gva_t lin);
 void trace_emit_io(struct trace *t, const struct cpu *cpu, enum trace_kind kind, uint64_t addr,
                    unsigned size, uint32_t value, bool write);
+void trace_emit_sysreg(struct trace *t, const struct cpu *cpu, enum trace_sysreg_reg reg,
+                       uint32_t old_value, uint32_t new_value, uint16_t limit);
 
 /* The CPL goes from `from` to `to` (nothing happens when they are equal);
  * the instruction is cpu->insn_eip. */
@@ -342,6 +379,19 @@ static inline void trace_io(struct cpu *cpu, enum trace_kind kind, uint64_t addr
         trace_emit_io(t, cpu, kind, addr, size, value, write);
 }
 
+/* System register `reg` was loaded with `new_value` (was `old_value`; see
+ * struct trace_sysreg) by the instruction at cpu->insn_eip. */
+static inline void trace_sysreg(struct cpu *cpu, enum trace_sysreg_reg reg, uint32_t old_value,
+                                uint32_t new_value, uint16_t limit)
+{
+    struct trace *t = cpu->trace;
+    if (!t)
+        return;
+    trace_stats_sysreg(t, reg);
+    if (trace_wants(t, TRACE_SYSREG))
+        trace_emit_sysreg(t, cpu, reg, old_value, new_value, limit);
+}
+
 /* ---- Statistics: reading them ----------------------------------------------- */
 
 /* Simulated cycles so far: retired instructions plus the modelled costs. */
@@ -357,7 +407,7 @@ uint64_t trace_stats_interrupts(const struct trace_stats *s);
 
 /* The summary of a run, a few lines each starting with `prefix`: exceptions
  * and interrupts by vector, page walks by outcome and size, TLB flushes,
- * ring switches, port I/O by range and MMIO. */
+ * ring switches, port I/O by range and MMIO, system register loads. */
 void trace_stats_print(const struct trace_stats *s, FILE *f, const char *prefix);
 
 #endif
