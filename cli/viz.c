@@ -13,7 +13,7 @@
 static const char viz_usage[] =
     "usage: vlab viz [--engine emu] [--mem SIZE] [--cmdline TEXT] [--module 'FILE ARGS']\n"
     "                [--max-insns N] [--headless --keys KEYS [--screen-dump FILE] [--size COLSxROWS]\n"
-    "                [--dump-each] [--pane NAME]] IMAGE\n"
+    "                [--dump-each] [--pane NAME]] [--walkthrough FILE] IMAGE\n"
     "  Boot the Multiboot ELF kernel IMAGE paused at its first instruction and show\n"
     "  the machine: the CPL over time (rings), the last page walk, a log of events,\n"
     "  registers with the code at EIP, and the guest's console. Press ? for the keys:\n"
@@ -23,6 +23,9 @@ static const char viz_usage[] =
     "  --cmdline TEXT   the kernel command line (default: the image path)\n"
     "  --module 'FILE ARGS'  a Multiboot module (repeatable, at most 16)\n"
     "  --max-insns N    no run goes past N instructions (default 10000000000)\n"
+    "  --walkthrough FILE  play a lab's walkthrough (labs/NN-name/walkthrough.lua):\n"
+    "                   space or n runs to its next stop and explains it; IMAGE and\n"
+    "                   --mem default to the ones the walkthrough names\n"
     "  --headless       no terminal: play the keys of --keys, then write the screen\n"
     "  --keys KEYS      the keys, as typed: 's', 'n', 'g0x100000<enter>' ...; named keys\n"
     "                   <enter> <tab> <btab> <up> <down> <left> <right> <pgup> <pgdn>\n"
@@ -44,6 +47,8 @@ struct viz_opts {
     bool headless;
     struct viz_headless h;
     bool headless_only; /* an option that needs --headless was given */
+    bool mem_given;
+    const char *walkthrough;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -78,6 +83,7 @@ static int option(int c, struct viz_opts *o)
     case 'm':
         if (!cli_parse_mem("viz", optarg, &o->ram))
             return EXIT_USAGE;
+        o->mem_given = true;
         break;
     case 'n':
         if (!cli_parse_size(optarg, &o->max) || o->max == 0)
@@ -90,6 +96,7 @@ static int option(int c, struct viz_opts *o)
         o->modules[o->nmodules++] = optarg;
         break;
     case 'H': o->headless = true; break;
+    case 'w': o->walkthrough = optarg; break;
     case 'k': o->h.keys = optarg; o->headless_only = true; break;
     case 'd': o->h.dump = optarg; o->headless_only = true; break;
     case 'E': o->h.dump_each = true; o->headless_only = true; break;
@@ -120,7 +127,8 @@ static int parse(int argc, char **argv, struct viz_opts *o)
         { "module", required_argument, NULL, 'M' }, { "headless", no_argument, NULL, 'H' },
         { "keys", required_argument, NULL, 'k' }, { "screen-dump", required_argument, NULL, 'd' },
         { "size", required_argument, NULL, 's' }, { "dump-each", no_argument, NULL, 'E' },
-        { "pane", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+        { "pane", required_argument, NULL, 'p' }, { "walkthrough", required_argument, NULL, 'w' },
+        { "help", no_argument, NULL, 'h' },
         { 0, 0, 0, 0 },
     };
     int c;
@@ -130,6 +138,8 @@ static int parse(int argc, char **argv, struct viz_opts *o)
         if (status >= 0)
             return status;
     }
+    if (o->walkthrough && optind == argc)
+        return -1; /* the walkthrough names the image */
     if (optind != argc - 1) {
         if (optind == argc)
             fprintf(stderr, "vlab viz: which kernel? Name the IMAGE to boot (see vlab viz --help)\n");
@@ -137,10 +147,29 @@ static int parse(int argc, char **argv, struct viz_opts *o)
             fprintf(stderr, "vlab viz: one IMAGE only, not '%s' and more (see vlab viz --help)\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (o->headless_only && !o->headless)
-        return usage_error("%s", "--keys, --screen-dump, --size, --dump-each and --pane go with --headless");
     o->image = argv[optind];
     return -1;
+}
+
+/* --walkthrough: load it, and take the image and memory it names unless
+ * given. Returns 0 or EXIT_USAGE after saying why. */
+static int load_tour(struct viz_opts *o, struct viz_tour **tour)
+{
+    char err[512];
+    *tour = viz_tour_load(o->walkthrough, err, sizeof(err));
+    if (!*tour) {
+        fprintf(stderr, "vlab viz: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (!o->image)
+        o->image = viz_tour_image(*tour);
+    if (!o->image) {
+        fprintf(stderr, "vlab viz: %s names no image: name the IMAGE to boot\n", o->walkthrough);
+        return EXIT_USAGE;
+    }
+    if (!o->mem_given && viz_tour_mem(*tour))
+        o->ram = viz_tour_mem(*tour);
+    return 0;
 }
 
 int cmd_viz(int argc, char **argv)
@@ -150,11 +179,16 @@ int cmd_viz(int argc, char **argv)
     int status = parse(argc, argv, &o);
     if (status >= 0)
         return status;
+    if (o.headless_only && !o.headless)
+        return usage_error("%s", "--keys, --screen-dump, --size, --dump-each and --pane go with --headless");
 
     char err[512];
+    struct viz_tour *tour = NULL;
     struct viz *v = malloc(sizeof(*v));
     struct viz_ui *ui = malloc(sizeof(*ui));
     status = EXIT_USAGE;
+    if (o.walkthrough && load_tour(&o, &tour) != 0)
+        goto out;
     if (!v || !ui) {
         fprintf(stderr, "vlab viz: out of memory\n");
         goto out;
@@ -165,6 +199,8 @@ int cmd_viz(int argc, char **argv)
     }
     viz_ui_init(ui, v, o.image);
     ui->max_insns = o.max;
+    if (tour)
+        viz_tour_attach(tour, ui);
     int rc = o.headless ? viz_headless_main(ui, &o.h, err, sizeof(err)) : viz_term_main(ui, err, sizeof(err));
     if (rc != 0)
         fprintf(stderr, "vlab viz: %s\n", err);
@@ -172,6 +208,7 @@ int cmd_viz(int argc, char **argv)
         status = 0;
     viz_close(v);
 out:
+    viz_tour_free(tour);
     free(v);
     free(ui);
     return status;

@@ -125,6 +125,34 @@ viz "$tmp/again1" 'eNwalk<enter>w<up><up><enter>'
 viz "$tmp/again2" 'eNwalk<enter>w<up><up><enter>'
 check "the same keys give the same screen" cmp -s "$tmp/again1" "$tmp/again2"
 
+# ---- Lab 1's walkthrough, played through all its stops ------------------------------
+TOUR=labs/01-emulation/walkthrough.lua
+mapfile -t titles < <(sed -n 's/^ *title = "\(.*\)",$/\1/p' "$TOUR" | tail -n +2)
+spaces=$(printf '<space>%.0s' $(seq 0 ${#titles[@]}))
+VLAB_BUILD=$BUILD "$VLAB" viz --headless --walkthrough "$TOUR" --dump-each --keys "$spaces" >"$tmp/tour" 2>"$tmp/err"
+check "the walkthrough has stops (${#titles[@]})" [ "${#titles[@]}" -ge 5 ]
+grep -E '^stop [0-9]+ of [0-9]+: ' "$tmp/tour" >"$tmp/tour.stops"
+check "each space reaches the next stop, in order" \
+    diff <(for k in "${!titles[@]}"; do echo "stop $((k + 1)) of ${#titles[@]}: ${titles[k]}"; done) "$tmp/tour.stops"
+check "each stop's title is in the walkthrough pane" \
+    bash -c 'for k in "${@:2}"; do grep -qF -- "$k" "$0" || exit 1; done' "$tmp/tour" "${titles[@]}"
+check "the stop's pane is brought forward (paging: the walk pane)" \
+    bash -c 'awk "/=== screen 3 ===/{on=1} /=== screen 4 ===/{on=0} on" "$0" | grep -q "\[2 page walk\]"' "$tmp/tour"
+check "after the last stop, the end" has "$tmp/tour" "The end: every stop has been reached."
+check "and a space more says it is over" has "$tmp/tour" "the walkthrough is over"
+VLAB_BUILD=$BUILD "$VLAB" viz --headless --walkthrough "$TOUR" --keys '<space><space><space><space><space>' \
+    --pane tour --size 60x30 >"$tmp/tour5" 2>"$tmp/err"
+check "--pane tour shows the stop being explained" grep -q "^|5\. ${titles[4]}" "$tmp/tour5"
+VLAB_BUILD=$BUILD "$VLAB" viz --headless --walkthrough "$TOUR" --keys '<space><pgdn>' --pane tour --size 60x12 \
+    >"$tmp/tourdn" 2>"$tmp/err"
+VLAB_BUILD=$BUILD "$VLAB" viz --headless --walkthrough "$TOUR" --keys '<space>' --pane tour --size 60x12 \
+    >"$tmp/tourup" 2>"$tmp/err"
+check "a long stop says there is more" has "$tmp/tourup" "[more: PgDn]"
+check "PgDn scrolls the walkthrough's text" bash -c '[ "$(sed -n 5p "$0")" != "$(sed -n 5p "$1")" ]' "$tmp/tourup" "$tmp/tourdn"
+check "the title stays" grep -q "^|1\. ${titles[0]}" "$tmp/tourdn"
+check "a missing walkthrough: status 2" status_is 2 "$VLAB" viz --headless --walkthrough "$tmp/none.lua"
+check "it names the file" has "$tmp/last.out" "none.lua"
+
 # ---- Bad input --------------------------------------------------------------------------
 check "an unknown key name: status 2" status_is 2 "$VLAB" viz --headless --keys '<nope>' "$IMAGE"
 check "it is named" has "$tmp/last.out" "unknown key <nope>"

@@ -276,6 +276,19 @@ static void walk_text(const struct mmu_walk *w, char *out, size_t len)
         snprintf(out + n, len - n, "%08" PRIx64 " (%s page)", w->pa, w->large ? "4M" : "4K");
 }
 
+/* "sysreg cr0 00000011 -> 80010011 at 0010xxxx"; GDTR and IDTR with the
+ * new limit. */
+static void sysreg_text(const struct trace_sysreg *r, char *out, size_t len)
+{
+    bool table = r->reg == TRACE_SYSREG_GDTR || r->reg == TRACE_SYSREG_IDTR;
+    int n = snprintf(out, len, "sysreg %s %08" PRIx32 " -> %08" PRIx32, trace_sysreg_name(r->reg), r->old_value,
+                     r->new_value);
+    if (n > 0 && (size_t)n < len && table)
+        n += snprintf(out + n, len - n, "/%04x", r->limit);
+    if (n > 0 && (size_t)n < len)
+        snprintf(out + n, len - n, " at %08" PRIx32, r->eip);
+}
+
 /* Another kind's text, as `vlab trace` prints it, without the stamp. */
 static void plain_text(const struct trace_event *ev, char *out, size_t len)
 {
@@ -313,6 +326,9 @@ void viz_event_text(const struct trace_event *ev, char *out, size_t len)
         break;
     case TRACE_WALK:
         walk_text(&ev->u.walk, out, len);
+        break;
+    case TRACE_SYSREG:
+        sysreg_text(&ev->u.sysreg, out, len);
         break;
     default:
         plain_text(ev, out, len);

@@ -199,37 +199,63 @@ static unsigned kind_attr(const struct viz_logged *l)
     }
 }
 
-/* "exception 3 interrupt 0 ring 8 walk 310 ..." and, by vector,
- * "#PF 1 int 0x80 4 irq 0x20 1". */
-static void draw_counts(const struct viz *v, const struct viz_surf *s)
+/* Write `text` at *x of row *y, on the next row (indented by 2) when it
+ * does not fit. */
+static void flow(const struct viz_surf *s, int *x, int *y, unsigned attr, const char *text)
+{
+    int len = (int)strlen(text);
+    if (*x > 0 && *x + 1 + len > s->w) {
+        (*y)++;
+        *x = 2;
+    } else if (*x > 0) {
+        (*x)++;
+    }
+    *x = viz_put(s, *x, *y, attr, text);
+}
+
+/* "counts: ring 8 exception 3 walk 310 ..." and, by vector, "vectors: #PF 1
+ * int 0x80 4 irq 0x20 1", wrapped; then the legend. Returns the row after. */
+static int draw_counts(const struct viz *v, const struct viz_surf *s)
 {
     const struct trace_stats *st = &v->vm->trace.stats;
-    int x = viz_put(s, 0, 0, A_HEAD, "counts:");
-    for (unsigned k = 0; k < TRACE_KIND_COUNT; k++)
-        if (st->events[k])
-            x = viz_printf(s, x + 1, 0, 0, "%s %" PRIu64, trace_kind_name(k), st->events[k]);
-    x = viz_put(s, 0, 1, A_HEAD, "vectors:");
+    char word[48];
+    int y = 0, x = viz_put(s, 0, y, A_HEAD, "counts:");
+    for (unsigned k = 0; k < TRACE_KIND_COUNT; k++) {
+        if (!st->events[k])
+            continue;
+        snprintf(word, sizeof(word), "%s %" PRIu64, trace_kind_name(k), st->events[k]);
+        flow(s, &x, &y, 0, word);
+    }
+    x = viz_put(s, 0, ++y, A_HEAD, "vectors:");
     if (!trace_stats_exceptions(st) && !trace_stats_soft_ints(st) && !trace_stats_interrupts(st))
-        viz_put(s, x + 1, 1, A_NOTE, "no exception or interrupt yet");
-    for (unsigned k = 0; k < 32; k++)
+        flow(s, &x, &y, A_NOTE, "no exception or interrupt yet");
+    for (unsigned k = 0; k < 32; k++) {
+        snprintf(word, sizeof(word), "%.3s %" PRIu64, cpu_vector_name(k), st->exceptions[k]);
         if (st->exceptions[k])
-            x = viz_printf(s, x + 1, 1, VA_COLOR(VC_RED), "%.3s %" PRIu64, cpu_vector_name(k), st->exceptions[k]);
-    for (unsigned k = 0; k < 256; k++)
+            flow(s, &x, &y, VA_COLOR(VC_RED), word);
+    }
+    for (unsigned k = 0; k < 256; k++) {
+        snprintf(word, sizeof(word), "int 0x%02x %" PRIu64, k, st->soft_ints[k]);
         if (st->soft_ints[k])
-            x = viz_printf(s, x + 1, 1, VA_COLOR(VC_BLUE), "int 0x%02x %" PRIu64, k, st->soft_ints[k]);
-    for (unsigned k = 0; k < 256; k++)
+            flow(s, &x, &y, VA_COLOR(VC_BLUE), word);
+    }
+    for (unsigned k = 0; k < 256; k++) {
+        snprintf(word, sizeof(word), "irq 0x%02x %" PRIu64, k, st->interrupts[k]);
         if (st->interrupts[k])
-            x = viz_printf(s, x + 1, 1, VA_COLOR(VC_YELLOW), "irq 0x%02x %" PRIu64, k, st->interrupts[k]);
+            flow(s, &x, &y, VA_COLOR(VC_YELLOW), word);
+    }
+    viz_put(s, 0, ++y, A_NOTE, "* has a page walk: select it, Enter shows it");
+    return y + 1;
 }
 
 static void render_log(struct viz_ui *ui, const struct viz_surf *s)
 {
     const struct viz *v = ui->v;
-    draw_counts(v, s);
+    int top = draw_counts(v, s);
     uint64_t count = viz_log_count(v), oldest = v->nlog - count;
-    int rows = s->h - 2;
+    int rows = s->h - top;
     if (!count) {
-        viz_put(s, 0, 2, A_NOTE, "no events yet: s steps, n runs to the next one");
+        viz_put(s, 0, top, A_NOTE, "no events yet: s steps, n runs to the next one");
         return;
     }
     if (rows <= 0)
@@ -243,7 +269,7 @@ static void render_log(struct viz_ui *ui, const struct viz_surf *s)
         const struct viz_logged *l = viz_log_at(v, v->nlog - 1 - a);
         char text[200];
         viz_event_text(&l->ev, text, sizeof(text));
-        int y = 2 + (int)(a - first);
+        int y = top + (int)(a - first);
         bool sel = a == cursor && ui->selected == VIZ_PANE_LOG;
         unsigned attr = sel ? VA_REVERSE : kind_attr(l);
         if (sel)
@@ -295,6 +321,26 @@ static void render_console(struct viz_ui *ui, const struct viz_surf *s)
 
 /* ---- The walkthrough's text -------------------------------------------------------- */
 
+/* The stop's text from line `skip` on; returns whether more is below. */
+static bool draw_scrolled(struct viz_ui *ui, const struct viz_surf *s, int y, const char *text)
+{
+    struct viz_grid tall;
+    if (viz_grid_init(&tall, s->w > 1 ? s->w : 1, 400) != 0)
+        return false;
+    struct viz_surf all = viz_surf_of(&tall);
+    int lines = draw_wrapped(&all, 0, 0, text);
+    int room = s->h - y;
+    int max = lines > room ? lines - room : 0;
+    ui->tour_scroll = ui->tour_scroll > max ? max : ui->tour_scroll;
+    for (int k = 0; k < room && ui->tour_scroll + k < lines; k++)
+        for (int x = 0; x < s->w && x < tall.cols; x++) {
+            struct viz_cell c = tall.cell[(ui->tour_scroll + k) * tall.cols + x];
+            s->g->cell[(s->y + y + k) * s->g->cols + s->x + x] = c;
+        }
+    viz_grid_free(&tall);
+    return ui->tour_scroll < max;
+}
+
 static void render_tour(struct viz_ui *ui, const struct viz_surf *s)
 {
     const struct viz_tour_view *t = &ui->tour;
@@ -305,17 +351,20 @@ static void render_tour(struct viz_ui *ui, const struct viz_surf *s)
     }
     int x = viz_printf(s, 0, 0, A_HEAD, "%s", t->name);
     viz_printf(s, x + 2, 0, 0, "stop %zu of %zu", t->shown, t->count);
-    int y = 2;
+    const char *footer = t->error[0] ? NULL
+                       : t->finished ? "The end: every stop has been reached."
+                       : t->title ? "space or n: on to the next stop" : "space or n: run to the first stop";
+    struct viz_surf body = viz_surf_sub(s, 0, 0, s->w, s->h - 1);
+    bool more = false;
     if (t->title) {
-        viz_printf(s, 0, y, VA_BOLD | VA_UNDERLINE, "%zu. %s", t->shown, t->title);
-        y = draw_wrapped(s, y + 1, 0, t->text ? t->text : "") + 1;
+        viz_printf(s, 0, 1, VA_BOLD | VA_UNDERLINE, "%zu. %s", t->shown, t->title);
+        more = draw_scrolled(ui, &body, 2, t->text ? t->text : "");
     }
     if (t->error[0])
-        y = draw_wrapped(s, y, A_FAULT, t->error) + 1;
-    if (t->finished)
-        viz_put(s, 0, y, A_HEAD, "The end: every stop has been reached.");
-    else if (!t->error[0])
-        viz_put(s, 0, y, A_NOTE, t->title ? "space or n: on to the next stop" : "space or n: run to the first stop");
+        draw_wrapped(&body, 2, A_FAULT, t->error);
+    x = footer ? viz_put(s, 0, s->h - 1, A_NOTE, footer) : 0;
+    if (more)
+        viz_put(s, x + 2, s->h - 1, VA_BOLD, "[more: PgDn]");
 }
 
 /* ---- The table ---------------------------------------------------------------------- */

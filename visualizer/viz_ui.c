@@ -82,6 +82,7 @@ static void arrived(struct viz_ui *ui, enum viz_outcome out)
         }
         break;
     case VIZ_HOOK:
+        ui->tour_scroll = 0;
         if (ui->tour.error[0])
             say(ui, "walkthrough error: %s", ui->tour.error);
         else
@@ -262,6 +263,9 @@ static void scroll(struct viz_ui *ui, int key)
     else if (ui->selected == VIZ_PANE_CONSOLE) {
         int64_t s = ui->console_scroll - step;
         ui->console_scroll = s < 0 ? 0 : s > 1 << 20 ? 1 << 20 : (int)s;
+    } else if (ui->tour.active) { /* the panes that do not scroll leave the keys to the text */
+        int64_t s = ui->tour_scroll + step;
+        ui->tour_scroll = s < 0 ? 0 : s > 1 << 20 ? 1 << 20 : (int)s; /* the pane clamps it */
     }
 }
 
@@ -377,9 +381,12 @@ struct rect {
  *   |                         +------------------------+
  *   |                         | 2 page walk            |
  *   +-------------------------+------------------------+
- *   | 6 walkthrough (if any)  | 3 event log            |
- *   | 5 console               |                        |
+ *   | 5 console               | 3 event log            |
+ *   |                         |                        |
  *   +-------------------------+------------------------+
+ *
+ * With a walkthrough, its text (6) takes the console's place and the
+ * console goes under the log.
  */
 static void layout(const struct viz_ui *ui, int cols, int rows, struct rect r[VIZ_PANE_COUNT])
 {
@@ -392,17 +399,18 @@ static void layout(const struct viz_ui *ui, int cols, int rows, struct rect r[VI
     int regs = rows - 5 < 23 ? rows - 5 : 23;
     int rings = 9, walk = 11;
     r[VIZ_PANE_REGS] = (struct rect){ 0, 0, left, regs };
-    int below = rows - regs;
-    if (ui->tour.active) {
-        int tour = below * 2 / 3;
-        r[VIZ_PANE_TOUR] = (struct rect){ 0, regs, left, tour };
-        r[VIZ_PANE_CONSOLE] = (struct rect){ 0, regs + tour, left, below - tour };
-    } else {
-        r[VIZ_PANE_CONSOLE] = (struct rect){ 0, regs, left, below };
-    }
+    int below = rows - regs, log = rows - rings - walk;
     r[VIZ_PANE_RINGS] = (struct rect){ left, 0, right, rings };
     r[VIZ_PANE_WALK] = (struct rect){ left, rings, right, walk };
-    r[VIZ_PANE_LOG] = (struct rect){ left, rings + walk, right, rows - rings - walk };
+    if (ui->tour.active) { /* the walkthrough's text below the registers, the console under the log */
+        int console = log / 3;
+        r[VIZ_PANE_TOUR] = (struct rect){ 0, regs, left, below };
+        r[VIZ_PANE_LOG] = (struct rect){ left, rings + walk, right, log - console };
+        r[VIZ_PANE_CONSOLE] = (struct rect){ left, rows - console, right, console };
+    } else {
+        r[VIZ_PANE_CONSOLE] = (struct rect){ 0, regs, left, below };
+        r[VIZ_PANE_LOG] = (struct rect){ left, rings + walk, right, log };
+    }
 }
 
 /* ---- Rendering ---------------------------------------------------------------------- */
@@ -448,7 +456,8 @@ const char *const viz_help_lines[] = {
     "/          run until the console shows some text",
     "space, n   with a walkthrough: run to its next stop",
     "Tab, 1-6   choose a pane; z zooms it, Esc unzooms",
-    "Up/Down    PgUp/PgDn Home/End: scroll the log or console",
+    "Up/Down    PgUp/PgDn Home/End: scroll the log or the console",
+    "           when selected, else the walkthrough's text",
     "Enter      in the log: show that event's page walk",
     "           (walks and #PF faults; Esc: latest walk)",
     "q          quit            ? or any key: close help",

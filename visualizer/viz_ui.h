@@ -61,6 +61,7 @@ struct viz_ui {
     uint64_t log_cursor;        /* absolute index of the selected log event */
     bool log_follow;            /* the cursor stays on the newest event */
     int console_scroll;         /* lines up from the newest */
+    int tour_scroll;            /* lines of the stop's text scrolled away */
 
     bool walk_pinned;           /* the walk pane shows `pinned`, not the last walk */
     struct mmu_walk pinned;
