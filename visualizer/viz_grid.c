@@ -91,13 +91,13 @@ void viz_fill(const struct viz_surf *s, unsigned attr)
             *cell_at(s, x, y) = (struct viz_cell){ ' ', (uint8_t)attr };
 }
 
-void viz_box(const struct viz_surf *s, unsigned attr, const char *title)
+void viz_box(const struct viz_surf *s, unsigned attr, char edge, const char *title)
 {
     if (s->w < 2 || s->h < 2)
         return;
     for (int x = 1; x < s->w - 1; x++) {
-        *cell_at(s, x, 0) = (struct viz_cell){ '-', (uint8_t)attr };
-        *cell_at(s, x, s->h - 1) = (struct viz_cell){ '-', (uint8_t)attr };
+        *cell_at(s, x, 0) = (struct viz_cell){ edge, (uint8_t)attr };
+        *cell_at(s, x, s->h - 1) = (struct viz_cell){ edge, (uint8_t)attr };
     }
     for (int y = 1; y < s->h - 1; y++) {
         *cell_at(s, 0, y) = (struct viz_cell){ '|', (uint8_t)attr };

@@ -68,8 +68,9 @@ int viz_printf(const struct viz_surf *s, int x, int y, unsigned attr, const char
 void viz_paint(const struct viz_surf *s, int x, int y, int n, unsigned attr);
 /* Fill the whole of `s` with blanks of `attr`. */
 void viz_fill(const struct viz_surf *s, unsigned attr);
-/* A frame around `s` with `title` in its top edge. */
-void viz_box(const struct viz_surf *s, unsigned attr, const char *title);
+/* A frame around `s` with `title` in its top edge; the top and bottom edges
+ * are drawn with `edge` ('-', or '=' for the selected pane). */
+void viz_box(const struct viz_surf *s, unsigned attr, char edge, const char *title);
 
 /* The grid as text: one line per row, trailing blanks removed. */
 void viz_grid_dump(const struct viz_grid *g, FILE *f);

@@ -392,11 +392,7 @@ void viz_pane_draw(struct viz_ui *ui, enum viz_pane p, const struct viz_surf *s)
     char title[64];
     snprintf(title, sizeof(title), sel ? "[%d %s]" : "%d %s", (int)p + 1, viz_panes[p].title);
     viz_fill(s, 0);
-    viz_box(s, sel ? VA_BOLD | VA_COLOR(VC_YELLOW) : VA_DIM, title);
-    if (sel)
-        for (int x = 1; x < s->w - 1; x++)
-            if (s->g->cell[s->y * s->g->cols + s->x + x].ch == '-')
-                s->g->cell[s->y * s->g->cols + s->x + x].ch = '=';
+    viz_box(s, sel ? VA_BOLD | VA_COLOR(VC_YELLOW) : VA_DIM, sel ? '=' : '-', title);
     struct viz_surf inner = viz_surf_sub(s, 1, 1, s->w - 2, s->h - 2);
     viz_panes[p].render(ui, &inner);
 }

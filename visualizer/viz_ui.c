@@ -471,7 +471,7 @@ static void render_help(const struct viz_surf *s)
         w = (int)strlen(viz_help_lines[n]) > w ? (int)strlen(viz_help_lines[n]) : w;
     struct viz_surf box = viz_surf_sub(s, (s->w - w - 4) / 2, (s->h - n - 2) / 2, w + 4, n + 2);
     viz_fill(&box, 0);
-    viz_box(&box, VA_BOLD | VA_COLOR(VC_CYAN), "help: keys");
+    viz_box(&box, VA_BOLD | VA_COLOR(VC_CYAN), '-', "help: keys");
     for (int k = 0; k < n; k++)
         viz_put(&box, 2, 1 + k, 0, viz_help_lines[k]);
 }

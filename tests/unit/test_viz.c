@@ -220,7 +220,7 @@ static void test_grid_dump_trims_trailing_blanks(void **state)
     struct viz_grid g;
     assert_int_equal(viz_grid_init(&g, 8, 3), 0);
     struct viz_surf all = viz_surf_of(&g);
-    viz_box(&all, 0, "t");
+    viz_box(&all, 0, '-', "t");
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
