@@ -23,7 +23,10 @@ skip() { echo "SKIPPED: $*"; echo "viz_tmux: 0 passed, 0 failed, 1 skipped"; exi
 command -v tmux >/dev/null || skip "tmux is not installed (make deps installs it)"
 
 # Under the sanitizers, ASan's report would go to the terminal: keep it.
+# ncurses keeps its terminal description until exit by design: not ours.
+printf 'leak:%s\n' libncursesw libtinfo >"$tmp/lsan.supp"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$tmp/asan"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp"
 T -f /dev/null new-session -d -x 120 -y 40 -s viz "$VLAB viz --mem 32M $IMAGE; echo EXITED \$?; sleep 60" ||
     skip "tmux cannot start a session here"
 

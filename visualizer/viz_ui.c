@@ -323,8 +323,8 @@ static void idle_key(struct viz_ui *ui, int key)
     case '?': ui->help = true; break;
     case 'z': ui->zoom = !ui->zoom; break;
     case 'p': say(ui, "already paused: c runs, s steps"); break;
-    case VK_TAB: select_pane(ui, 1); break;
-    case VK_BTAB: select_pane(ui, -1); break;
+    case VK_TAB: case VK_RIGHT: select_pane(ui, 1); break;
+    case VK_BTAB: case VK_LEFT: select_pane(ui, -1); break;
     case VK_ENTER:
         if (ui->selected == VIZ_PANE_LOG)
             choose_walk(ui);
@@ -455,7 +455,8 @@ const char *const viz_help_lines[] = {
     "g          run until EIP is an address (hex)",
     "/          run until the console shows some text",
     "space, n   with a walkthrough: run to its next stop",
-    "Tab, 1-6   choose a pane; z zooms it, Esc unzooms",
+    "Tab, 1-6   choose a pane (also Shift-Tab, Left, Right);",
+    "           z zooms it, Esc unzooms",
     "Up/Down    PgUp/PgDn Home/End: scroll the log or the console",
     "           when selected, else the walkthrough's text",
     "Enter      in the log: show that event's page walk",
