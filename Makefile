@@ -33,11 +33,15 @@ GUEST_LD := ld -m elf_i386 -nostdlib --no-dynamic-linker -z noexecstack --no-war
 
 CORE_SRC := $(shell find core -name '*.c' | sort)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
-# The vlab program: the CLI, the grader (Lua 5.4) and the visualizer (Graphviz).
+# The vlab program: the CLI, the grader (Lua 5.4) and the visualizer (Graphviz, ncurses).
 CLI_SRC := $(sort $(wildcard cli/*.c grader/*.c visualizer/*.c))
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
-PKG_CFLAGS = $(shell pkg-config --cflags lua5.4 libcgraph libgvc 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs lua5.4 libcgraph libgvc 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags lua5.4 libcgraph libgvc ncursesw 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs lua5.4 libcgraph libgvc ncursesw 2>/dev/null)
+# The visualizer's model and panes, without a terminal: what its unit test links.
+VIZ_MODEL_OBJ := $(patsubst %.c,$(BUILD)/%.o,visualizer/viz_model.c visualizer/viz_decode.c \
+                 visualizer/viz_grid.c visualizer/viz_panes.c visualizer/viz_pane_regs.c visualizer/viz_ui.c \
+                 visualizer/viz_headless.c)
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -74,6 +78,11 @@ $(VLAB): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(PKG_LIBS) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
+
+$(BUILD)/tests/unit/test_viz.o: CFLAGS += -Ivisualizer
+$(BUILD)/tests/test_viz: $(BUILD)/tests/unit/test_viz.o $(SUPPORT_OBJ) $(VIZ_MODEL_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -lcmocka -o $@
 

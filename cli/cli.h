@@ -2,6 +2,7 @@
 #ifndef VLAB_CLI_H
 #define VLAB_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct command {
@@ -15,6 +16,7 @@ int cmd_disasm(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_pt(int argc, char **argv);
+int cmd_viz(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Guest RAM limits: the top GiB of the 4 GiB physical space holds device

@@ -14,6 +14,7 @@
 static const struct command commands[] = {
     { "run", cmd_run, "boot a Multiboot kernel image on the simulated PC" },
     { "trace", cmd_trace, "boot a kernel and print its events (ring switches, page walks, I/O ...)" },
+    { "viz", cmd_viz, "watch a kernel run: rings, page walks, events, registers, console (ncurses)" },
     { "pt", cmd_pt, "draw the guest's page tables at a point of the run (DOT, SVG or PNG)" },
     { "grade", cmd_grade, "run a lab's Lua tests, each in its own process, and report the score" },
     { "disasm", cmd_disasm, "disassemble the code of an ELF image (objdump -d -M intel style)" },

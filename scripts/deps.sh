@@ -22,6 +22,8 @@ check 'command -v lcov && command -v genhtml'            lcov
 check 'command -v pkg-config'                            pkg-config
 check 'pkg-config --exists lua5.4'                       liblua5.4-dev
 check 'pkg-config --exists libcgraph libgvc'             libgraphviz-dev
+check 'pkg-config --exists ncursesw'                     libncurses-dev
+check 'command -v tmux'                                  tmux
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
