@@ -95,7 +95,7 @@ static void print_engines(const struct bench_report *r, FILE *f)
 
 static void print_target(const struct bench_report *r, size_t t, FILE *f)
 {
-    const char *name = r->targets[t].t->name, *vlab = r->engines[0];
+    const char *name = r->targets[t].t->name;
     fprintf(f, "\ncompared with %s (%s%s%s), %s as a process, start-up %.1f ms:\n", name, r->targets[t].t->what,
             r->targets[t].version[0] ? "; " : "", r->targets[t].version, name, r->targets[t].empty * 1e3);
     fprintf(f, "%-10s %9s %9s %9s %9s %10s %9s %10s %10s\n", "workload", "vlab s", "other s", "vlab MIPS",
@@ -111,7 +111,6 @@ static void print_target(const struct bench_report *r, size_t t, FILE *f)
             fprintf(f, " %9s", "-");
         fprintf(f, " %10.0f %10.0f\n", vc * 1e9 / v->iterations, oc * 1e9 / v->iterations);
     }
-    (void)vlab;
 }
 
 void bench_print_table(const struct bench_report *r, FILE *f)
