@@ -35,7 +35,9 @@ CORE_SRC := $(shell find core -name '*.c' | sort)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 # The vlab program: the CLI, the grader (Lua 5.4) and the visualizer (Graphviz, ncurses).
 CLI_SRC := $(sort $(wildcard cli/*.c grader/*.c visualizer/*.c))
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# vlab bench computes each workload's checksum on the host from the guest's own C code.
+BENCH_NATIVE_SRC := guests/compute/workload.c guests/kernel/user_workload.c
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BENCH_NATIVE_SRC:%.c=$(BUILD)/native/%.o)
 PKG_CFLAGS = $(shell pkg-config --cflags lua5.4 libcgraph libgvc ncursesw 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs lua5.4 libcgraph libgvc ncursesw 2>/dev/null)
 # The visualizer's model and panes, without a terminal: what its unit test links.
@@ -69,13 +71,17 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -Icore/cpu -Itests/support -c $< -o $@
 
+$(BUILD)/native/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(CLI_OBJ): CFLAGS += $(PKG_CFLAGS) -Igrader -Ivisualizer
 $(VLAB): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(PKG_LIBS) -o $@
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(PKG_LIBS) -lm -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -17,6 +17,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_pt(int argc, char **argv);
 int cmd_viz(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Guest RAM limits: the top GiB of the 4 GiB physical space holds device

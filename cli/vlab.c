@@ -17,6 +17,7 @@ static const struct command commands[] = {
     { "viz", cmd_viz, "watch a kernel run: rings, page walks, events, registers, console (ncurses)" },
     { "pt", cmd_pt, "draw the guest's page tables at a point of the run (DOT, SVG or PNG)" },
     { "grade", cmd_grade, "run a lab's Lua tests, each in its own process, and report the score" },
+    { "bench", cmd_bench, "run the benchmark workloads, check their checksums, compare with QEMU or Bochs" },
     { "disasm", cmd_disasm, "disassemble the code of an ELF image (objdump -d -M intel style)" },
     { "help", cmd_help, "show this help" },
 };

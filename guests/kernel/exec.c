@@ -11,7 +11,7 @@
 extern int init_main(void), hello_main(void), fresh_main(void);
 extern int bench_syscall_main(void), bench_in_main(void), bench_cr8wr_main(void), bench_callret_main(void);
 extern int bench_pgfault_main(void), bench_divzero_main(void), bench_ptemod_main(void);
-extern int bench_forkwait_main(void);
+extern int bench_forkwait_main(void), bench_main(void);
 extern void ustart(int (*main)(void));
 
 static const struct program {
@@ -29,6 +29,7 @@ static const struct program {
     { "bench_divzero", bench_divzero_main },
     { "bench_ptemod", bench_ptemod_main },
     { "bench_forkwait", bench_forkwait_main },
+    { "bench", bench_main },
 };
 
 static const struct program *find_program(const char *name)

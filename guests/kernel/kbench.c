@@ -12,9 +12,13 @@
  *   ptemod  modify a page-table entry: clear the accessed bit of the PTE
  *           of a user page, as a page-replacement clock hand does, and
  *           flush the page's TLB entry
+ *
+ * and the loop of the io workload (workloads.h), which writes and reads a
+ * device register N times.
  */
 #include "kernel.h"
 #include "syscall.h"
+#include "workloads.h"
 
 #define UART_LSR_PORT 0x3fd
 
@@ -50,14 +54,22 @@ static int bench_ptemod(uint32_t n, uint32_t va)
     return (int)n;
 }
 
+/* The io workload's loop (workloads.h): VA is the checksum's seed. */
+static int bench_scratch(uint32_t n, uint32_t va)
+{
+    return (int)wl_scratch_loop(n, va, arch->outb, arch->inb);
+}
+
 static bench_fn *const benches[NBENCH] = {
     [BENCH_IN] = bench_in,
     [BENCH_CR0] = bench_cr0,
     [BENCH_PTEMOD] = bench_ptemod,
+    [BENCH_SCRATCH] = bench_scratch,
 };
 
-/* Perform operation OP (BENCH_*) N times; VA is for BENCH_PTEMOD. Returns
- * N, or -1 for an unknown operation or a bad address. */
+/* Perform operation OP (BENCH_*) N times; VA is for BENCH_PTEMOD (the
+ * page) and BENCH_SCRATCH (the seed). Returns N (BENCH_SCRATCH: the
+ * checksum), or -1 for an unknown operation or a bad address. */
 int bench_run(unsigned op, uint32_t n, uint32_t va)
 {
     return op < NBENCH ? benches[op](n, va) : -1;

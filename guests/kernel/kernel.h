@@ -113,8 +113,27 @@ void *memcpy(void *dst, const void *src, size_t n);
 int strcmp(const char *a, const char *b);
 void strlcpy(char *dst, const char *src, size_t size);
 
+/* The part of the Multiboot information the kernel reads (Multiboot
+ * Specification 0.6.96, 3.3): flags say which fields are valid. */
+struct multiboot_info {
+    uint32_t flags;
+    uint32_t mem_lower, mem_upper; /* flags bit 0: KiB below 1 MiB, above 1 MiB */
+    uint32_t boot_device;
+    uint32_t cmdline;              /* flags bit 2: the command line's physical address */
+    uint32_t mods_count, mods_addr, syms[4];
+    uint32_t mmap_length, mmap_addr; /* flags bit 6: the memory map */
+};
+#define MBI_MEMORY 0x01u
+#define MBI_CMDLINE 0x04u
+#define MBI_MMAP 0x40u
+
+/* ---- cmdline.c: the kernel command line ---- */
+#define CMDLINE_MAX 256
+void cmdline_init(const struct multiboot_info *mbi);
+const char *cmdline_get(void);
+bool cmdline_option(const char *key, char *value, size_t size);
+
 /* ---- kmem.c: physical pages ---- */
-struct multiboot_info;
 extern uint32_t mem_end;
 void kmem_init(const struct multiboot_info *mbi);
 void *page_alloc(void); /* a zeroed page, or NULL */

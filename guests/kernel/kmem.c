@@ -8,17 +8,6 @@
  * never counted nor freed. */
 #include "kernel.h"
 
-/* The part of the Multiboot information we read (Multiboot Specification
- * 0.6.96, 3.3): flags say which fields are valid. */
-struct multiboot_info {
-    uint32_t flags;
-    uint32_t mem_lower, mem_upper; /* flags bit 0: KiB below 1 MiB, above 1 MiB */
-    uint32_t boot_device, cmdline, mods_count, mods_addr, syms[4];
-    uint32_t mmap_length, mmap_addr; /* flags bit 6: the memory map */
-};
-#define MBI_MEMORY 0x01u
-#define MBI_MMAP 0x40u
-
 /* One entry of the memory map; `size` does not count itself. */
 struct mmap_entry {
     uint32_t size;

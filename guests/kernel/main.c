@@ -6,8 +6,8 @@
 
 void kmain(uint32_t magic, const struct multiboot_info *mbi);
 
-/* Each step needs the ones before it: the console to report, the free
- * pages for the page tables, the IDT before anything can trap, paging
+/* Each step needs the ones before it: the console to report, the command
+ * line saved before its page is freed, the free pages for the page tables, the IDT before anything can trap, paging
  * before the first address space. Interrupts stay disabled in the kernel;
  * the first return to user mode enables them (exec.c gives user mode
  * EFLAGS.IF = 1). */
@@ -18,6 +18,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     kprintf("kernel: booting (arch ops: %s)\n", arch->name);
     if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
         panic("not started by a Multiboot loader (eax = 0x%08x)", magic);
+    cmdline_init(mbi);
     kmem_init(mbi);
     desc_init();
     kprintf("kernel: GDT, TSS and IDT loaded\n");

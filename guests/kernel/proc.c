@@ -68,12 +68,15 @@ static void proc_free(struct proc *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Create the first process, running the program "init". */
+/* Create the first process, running the program "init", or the one the
+ * command line names with init=PROGRAM (cmdline.c). */
 void proc_start_init(void)
 {
+    char program[16] = "init";
+    cmdline_option("init", program, sizeof program);
     struct proc *p = proc_alloc();
-    if (!p || exec(p, "init") < 0)
-        panic("cannot create the init process");
+    if (!p || exec(p, program) < 0)
+        panic("cannot create the init process (program '%s')", program);
     initproc = p;
     p->state = RUNNABLE;
 }

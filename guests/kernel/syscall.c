@@ -114,6 +114,21 @@ static int sys_shutdown(struct trapframe *tf)
     shutdown((uint8_t)tf->ebx);
 }
 
+/* cmdline(buf, size): copy the kernel command line (cmdline.c) into buf,
+ * cut to size - 1 bytes and NUL-terminated; returns its whole length. */
+static int sys_cmdline(struct trapframe *tf)
+{
+    uint32_t buf = tf->ebx, size = tf->ecx;
+    if (size == 0 || size > PAGE_SIZE || uaccess_check(current, buf, size, true) < 0)
+        return -1;
+    const char *line = cmdline_get();
+    strlcpy((char *)buf, line, size);
+    int n = 0;
+    while (line[n])
+        n++;
+    return n;
+}
+
 static int (*const syscalls[NSYSCALLS])(struct trapframe *) = {
     [SYS_exit] = sys_exit,
     [SYS_fork] = sys_fork,
@@ -127,6 +142,7 @@ static int (*const syscalls[NSYSCALLS])(struct trapframe *) = {
     [SYS_onfault] = sys_onfault,
     [SYS_bench] = sys_bench,
     [SYS_shutdown] = sys_shutdown,
+    [SYS_cmdline] = sys_cmdline,
 };
 
 /* Dispatch the system call EAX of TF; the result goes back in EAX. An

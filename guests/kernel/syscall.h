@@ -21,12 +21,15 @@
 #define SYS_onfault 10 /* onfault(eip): resume at eip after a fatal exception */
 #define SYS_bench 11   /* bench(op, n, va): a privileged operation n times */
 #define SYS_shutdown 12 /* shutdown(code): power off (init only) */
-#define NSYSCALLS 13
+#define SYS_cmdline 13 /* cmdline(buf, size): the kernel command line */
+#define NSYSCALLS 14
 
 /* The operations of SYS_bench, the microbenchmarks that need ring 0. */
 #define BENCH_IN 0     /* read a device register (IN from the UART) */
 #define BENCH_CR0 1    /* write a control register (CR0, its own value) */
 #define BENCH_PTEMOD 2 /* clear the accessed bit of the PTE mapping va */
-#define NBENCH 3
+#define BENCH_SCRATCH 3 /* write and read back the UART's scratch register;
+                           va is the seed of a checksum (workloads.h) */
+#define NBENCH 4
 
 #endif

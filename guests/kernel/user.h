@@ -89,6 +89,11 @@ static inline int shutdown(int code)
     return syscall3(SYS_shutdown, (uint32_t)code, 0, 0);
 }
 
+static inline int cmdline(char *buf, uint32_t size)
+{
+    return syscall3(SYS_cmdline, (uint32_t)buf, size, 0);
+}
+
 #define SBRK_FAILED ((void *)-1)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
