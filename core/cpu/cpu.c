@@ -13,6 +13,12 @@
  * after each instruction the loop checks the generation, and leaves the
  * block when it changed. An instruction that crosses a page boundary, or
  * runs from device memory, is decoded every time.
+ *
+ * What makes it fast: each instruction's handler is chosen when the block
+ * is decoded (cpu_handler); the checks that hold for a whole block (the CS
+ * limit, the budget) are made once before it runs; and a block links to
+ * the blocks that ran after it (struct link), so that going from one block
+ * to the next usually costs neither a TLB lookup nor a cache lookup.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,12 +30,31 @@
 #define ICACHE_SIZE (1u << ICACHE_BITS) /* blocks in the cache */
 #define BLOCK_MAX 16                    /* instructions in a block, at most */
 
+struct block;
+
+/* A block remembers the blocks that ran after it (block chaining): the next
+ * time, the run loop goes straight there instead of translating EIP and
+ * looking the successor up. A link holds while nothing that fetch() depends
+ * on has changed since it was made: cpu->code_epoch counts those changes
+ * (a TLB refill or flush, a CS load, a block decoded, a new cpu_run), and
+ * the successor's page generation catches code written since. */
+struct link {
+    uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
+    uint32_t eip;               /* where the successor starts */
+    struct block *to;
+    const struct pm_page *page; /* the successor's RAM page */
+};
+
 struct block {
     uint32_t phys;  /* physical address of the first instruction */
     uint32_t gen;   /* the generation of its page when it was decoded */
     bool valid;
     bool code32;    /* decoded with 32-bit default operand and address size */
     uint8_t n;      /* instructions */
+    uint16_t bytes; /* their total length */
+    uint8_t next_link;      /* the link to replace next */
+    struct link link[2];    /* typically the branch taken and not taken */
+    exec_fn *fn[BLOCK_MAX]; /* each one's handler (cpu_handler) */
     struct insn insn[BLOCK_MAX];
 };
 
@@ -124,6 +149,7 @@ void cpu_stop(struct cpu *cpu)
 
 void cpu_icache_flush(struct cpu *cpu)
 {
+    cpu->code_epoch++;
     for (unsigned k = 0; k < ICACHE_SIZE; k++)
         cpu->icache->b[k].valid = false;
 }
@@ -218,6 +244,16 @@ static void mark_code_page(struct cpu *cpu, struct pm_page *page)
             cpu->tlb_write[k].tag = TLB_INVALID;
 }
 
+/* An instruction after which the block's next one may not be the one that
+ * follows in memory: a branch, or a REP string instruction (which sets EIP
+ * back to itself to continue, see exec_string.c). Every other instruction
+ * of a block falls through to the next, so the run loop need not check. */
+static bool ends_block(const struct insn *in)
+{
+    return (in->d.flags & F_BRANCH) ||
+           ((in->d.flags & F_REP) && (in->prefix & (P_REP | P_REPNE)));
+}
+
 /* Decode the block starting at host address `code` (page offset `off`) into
  * `b`. The first instruction must decode (else its fault is raised); the
  * block ends after a branch, before an undecodable instruction, or where the
@@ -226,6 +262,8 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
 {
     unsigned n = 0, pos = 0;
     b->valid = false;
+    cpu->code_epoch++; /* links to the block that was here are void */
+    b->link[0].epoch = b->link[1].epoch = 0;
     while (n < BLOCK_MAX && off + pos <= VLAB_PAGE_SIZE - 15) {
         struct insn *in = &b->insn[n];
         int status = insn_decode(in, code + pos, 15, code32(cpu));
@@ -234,18 +272,20 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
                 raise_decode_error(cpu, in, status);
             break;
         }
+        b->fn[n] = cpu_handler(in);
         n++;
         pos += in->len;
-        if (in->d.flags & F_BRANCH)
+        if (ends_block(in))
             break;
     }
     b->n = (uint8_t)n;
+    b->bytes = (uint16_t)pos;
 }
 
 /* What fetch() found at EIP: a cached block, or one instruction decoded on
  * its own (near a page end, across pages, from device memory). */
 struct fetched {
-    const struct block *block;
+    struct block *block;
     const struct pm_page *page;
     const struct insn *single;
 };
@@ -293,17 +333,30 @@ static struct fetched fetch(struct cpu *cpu)
 
 /* ---- The loop ----------------------------------------------------------- */
 
-/* Execute `in`, the instruction at cpu->eip, and retire it. */
-static void execute(struct cpu *cpu, const struct insn *in)
+/* A privileged instruction (F_PRIV): #GP(0) unless CPL 0, then its handler. */
+static void ex_privileged(struct cpu *cpu, const struct insn *in)
+{
+    if (cpu->cpl != 0)
+        cpu_gp0(cpu);
+    exec_table[in->d.exec](cpu, in);
+}
+
+exec_fn *cpu_handler(const struct insn *in)
+{
+    if (in->d.flags & F_PRIV)
+        return ex_privileged;
+    return exec_table[in->d.exec];
+}
+
+/* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */
+static void execute(struct cpu *cpu, const struct insn *in, exec_fn *fn)
 {
     uint32_t next = cpu->eip + in->len;
     if (vlab_unlikely(next - 1 > cpu->seg[S_CS].limit))
         cpu_gp0(cpu);
     cpu->eip = code32(cpu) ? next : next & 0xffff;
-    if (vlab_unlikely((in->d.flags & F_PRIV) && cpu->cpl != 0))
-        cpu_gp0(cpu);
     cpu->intr_shadow = false;
-    exec_table[in->d.exec](cpu, in);
+    fn(cpu, in);
     cpu->icount++;
 }
 
@@ -313,38 +366,85 @@ static void begin_insn(struct cpu *cpu)
     cpu->insn_esp = cpu->r[R_ESP];
 }
 
-/* Run the block at EIP, or the single instruction there. Leaves the block
- * early when an instruction branched (EIP is not the next one's), wrote to
- * the block's page, asked to exit, or used up the budget. */
-static void run_block(struct cpu *cpu)
+/* Can block `b`, at EIP, run without the per-instruction checks of
+ * execute()? It can when all of it lies within the CS limit (and, in 16-bit
+ * code, below 64 KiB, so that EIP needs no wrapping) and the budget allows
+ * all of its instructions. */
+static bool block_fits(const struct cpu *cpu, const struct block *b)
+{
+    uint32_t end = cpu->eip + b->bytes; /* one past the last byte */
+    uint32_t limit = cpu->seg[S_CS].limit;
+    uint32_t top = code32(cpu) || limit < 0xffff ? limit : 0xffff;
+    return end > cpu->eip && end - 1 <= top && cpu->budget_end - cpu->icount >= b->n;
+}
+
+/* The link of `prev` to the block at EIP, or NULL. */
+static const struct link *find_link(const struct cpu *cpu, const struct block *prev)
+{
+    for (unsigned k = 0; k < 2; k++) {
+        const struct link *l = &prev->link[k];
+        if (l->eip == cpu->eip && l->epoch == cpu->code_epoch && l->to->gen == l->page->gen)
+            return l;
+    }
+    return NULL;
+}
+
+static void make_link(const struct cpu *cpu, struct block *prev, struct fetched f)
+{
+    struct link *l = &prev->link[prev->next_link];
+    prev->next_link ^= 1;
+    *l = (struct link){ .epoch = cpu->code_epoch, .eip = cpu->eip, .to = f.block, .page = f.page };
+}
+
+/* Run the block at EIP, or the single instruction there; `prev` is the
+ * block that ran just before (NULL: none or unknown). Returns the block
+ * that ran, or NULL. Leaves the block early when an instruction wrote to
+ * the block's page, asked to exit, or (on the careful path) used up the
+ * budget. Only a block's last instruction may branch (ends_block). */
+static struct block *run_block(struct cpu *cpu, struct block *prev)
 {
     begin_insn(cpu);
-    struct fetched f = fetch(cpu);
-    if (f.single) {
-        execute(cpu, f.single);
-        return;
+    const struct link *l = prev ? find_link(cpu, prev) : NULL;
+    struct fetched f;
+    if (l) {
+        f = (struct fetched){ .block = l->to, .page = l->page };
+    } else {
+        f = fetch(cpu);
+        if (f.single) {
+            execute(cpu, f.single, cpu_handler(f.single));
+            return NULL;
+        }
+        if (prev)
+            make_link(cpu, prev, f);
     }
     const struct block *b = f.block;
+    if (vlab_unlikely(!block_fits(cpu, b))) {
+        for (unsigned k = 0;;) {
+            execute(cpu, &b->insn[k], b->fn[k]);
+            if (++k == b->n || cpu->exit_req || cpu->icount >= cpu->budget_end ||
+                f.page->gen != b->gen)
+                return f.block;
+            begin_insn(cpu);
+        }
+    }
     for (unsigned k = 0;;) {
         const struct insn *in = &b->insn[k];
-        execute(cpu, in);
-        if (++k == b->n || cpu->exit_req || cpu->icount >= cpu->budget_end ||
-            f.page->gen != b->gen || cpu->eip != cpu->insn_eip + in->len)
-            return;
+        cpu->eip += in->len;
+        cpu->intr_shadow = false;
+        b->fn[k](cpu, in);
+        cpu->icount++;
+        if (++k == b->n || cpu->exit_req || f.page->gen != b->gen)
+            return f.block;
         begin_insn(cpu);
     }
 }
 
-enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+/* Run blocks until the budget is used up or an instruction asks to exit. */
+static enum cpu_exit run_blocks(struct cpu *cpu)
 {
-    cpu->budget_end = cpu->icount + max_insns;
-    if (setjmp(cpu->fault_jmp)) {
-        if (cpu->exc.soft)
-            cpu->icount++; /* INT n retired; its trap is now the caller's */
-        return CPU_EXIT_EXCEPTION;
-    }
+    struct block *prev = NULL;
     while (cpu->icount < cpu->budget_end) {
-        run_block(cpu);
+        prev = run_block(cpu, prev);
         if (vlab_unlikely(cpu->exit_req)) {
             enum cpu_exit why = (enum cpu_exit)(cpu->exit_req - 1);
             cpu->exit_req = 0;
@@ -352,6 +452,18 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
         }
     }
     return CPU_EXIT_BUDGET;
+}
+
+enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+    cpu->budget_end = cpu->icount + max_insns;
+    cpu->code_epoch++; /* the caller may have changed anything */
+    if (setjmp(cpu->fault_jmp)) {
+        if (cpu->exc.soft)
+            cpu->icount++; /* INT n retired; its trap is now the caller's */
+        return CPU_EXIT_EXCEPTION;
+    }
+    return run_blocks(cpu);
 }
 
 enum cpu_exit cpu_step(struct cpu *cpu)

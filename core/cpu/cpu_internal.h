@@ -28,6 +28,10 @@ typedef void exec_fn(struct cpu *cpu, const struct insn *in);
 EXEC_LIST(X)
 #undef X
 
+/* The handler the run loop calls for a decoded instruction: exec_table's
+ * for its row, behind a CPL check for the privileged (F_PRIV) rows. */
+exec_fn *cpu_handler(const struct insn *in);
+
 /* String instruction variants (the `arg` of EX_STRING rows). */
 enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 /* FLAGOP variants. */

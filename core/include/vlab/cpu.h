@@ -220,6 +220,7 @@ struct cpu {
     struct tlb_entry tlb_read[TLB_SIZE];   /* loads and instruction fetch */
     struct tlb_entry tlb_write[TLB_SIZE];  /* stores; never maps a page holding decoded code */
     struct icache *icache;
+    uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c) */
 };
 
 /* Create the CPU's caches and put it in the state after RESET/INIT, switched
