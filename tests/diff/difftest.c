@@ -444,7 +444,8 @@ int main(int argc, char **argv)
     }
     int rc = setup_native(&t);
     if (rc) {
-        printf("difftest: SKIPPED (cannot run code natively: %s)\n", strerror(-rc));
+        printf("difftest: SKIPPED (cannot run code natively: %s)\n",
+               rc == -ENOTSUP ? N32_UNAVAILABLE : strerror(-rc));
         printf("difftest: 0 passed, 0 failed, 1 skipped\n");
         return 0;
     }

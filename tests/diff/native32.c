@@ -33,12 +33,26 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <ucontext.h>
 
-#define N32_USER32_CS 0x23
+/* The 32-bit code segment: entry 0 of our own LDT (TI = 1, RPL 3), a flat
+ * 4 GiB code segment with D = 1, L = 0. Linux's GDT has one too (0x23), but
+ * a kernel with IA-32 emulation disabled (ia32_emulation=false, or
+ * CONFIG_IA32_EMULATION_DEFAULT_DISABLED) marks it not present; an LDT
+ * entry from modify_ldt works either way. When modify_ldt is not there
+ * (CONFIG_MODIFY_LDT_SYSCALL=n), the GDT's selector is the fallback. */
+#define N32_LDT_CS32  0x07
+#define N32_GDT_CS32  0x23
 #define N32_USER_CS   0x33
 #define N32_USER_DS   0x2b
+
+/* The selector n32_enter far-returns to (read by its asm): N32_LDT_CS32
+ * once n32_init has installed the LDT entry. */
+static uint64_t n32_cs32 __attribute__((used)) = N32_GDT_CS32;
 
 #define N32_CODE_SIZE   0x10000u
 #define N32_CTL         (N32_CODE_BASE + N32_CODE_SIZE)
@@ -117,7 +131,7 @@ __asm__(
     "    mov %eax, %ss\n"
     "    mov %eax, %ds\n"
     "    mov %eax, %es\n"
-    "    pushq $" N32_STR(N32_USER32_CS) "\n"
+    "    pushq n32_cs32(%rip)\n"
     "    pushq $" N32_STR(N32_ASM_CTL_ENTRY32) "\n"
     "    lretq\n"
     ".size n32_enter, .-n32_enter\n"
@@ -282,7 +296,7 @@ static void n32_handler(int sig, siginfo_t *si, void *ctx)
     while (idx < N32_NSIGS - 1 && n32_sigs[idx] != sig)
         idx++;
 
-    if (!g_active || (g[REG_CSGSFS] & 0xffff) != N32_USER32_CS || si->si_code <= 0) {
+    if (!g_active || (g[REG_CSGSFS] & 0xffff) != n32_cs32 || si->si_code <= 0) {
         n32_forward(idx, sig, si, ctx);
         return;
     }
@@ -328,12 +342,49 @@ static int map_fixed(uint32_t addr, size_t len, int prot)
     return 0;
 }
 
+/* Is `sel` a present code segment this process may far-return to, for
+ * 32-bit code (D = 1, L = 0)? LAR answers without faulting. */
+static bool cs32_usable(uint16_t sel)
+{
+    uint32_t ar = 0;
+    uint8_t ok = 0;
+    __asm__ volatile("lar %2, %0\n\tsetz %1" : "=r"(ar), "=q"(ok) : "r"((uint32_t)sel) : "cc");
+    return ok && (ar & 0x8000) && (ar & 0x1800) == 0x1800 && (ar & 0x400000) && !(ar & 0x200000);
+}
+
+/* Choose the 32-bit code segment: our LDT entry 0 (see N32_LDT_CS32), else
+ * the GDT's. Returns 0, or -ENOTSUP when the host offers neither. */
+static int choose_cs32(void)
+{
+    struct user_desc d = {
+        .entry_number = 0,
+        .base_addr = 0,
+        .limit = 0xfffff,
+        .seg_32bit = 1,
+        .contents = MODIFY_LDT_CONTENTS_CODE,
+        .limit_in_pages = 1,
+        .useable = 1,
+    };
+    if (syscall(SYS_modify_ldt, 1, &d, sizeof d) == 0 && cs32_usable(N32_LDT_CS32)) {
+        n32_cs32 = N32_LDT_CS32;
+        return 0;
+    }
+    if (cs32_usable(N32_GDT_CS32)) {
+        n32_cs32 = N32_GDT_CS32;
+        return 0;
+    }
+    return -ENOTSUP;
+}
+
 int n32_init(void)
 {
     int rc, i;
 
     if (g_inited)
         return 0;
+    rc = choose_cs32();
+    if (rc)
+        return rc;
     rc = map_fixed(N32_ARENA_BASE, N32_ARENA_SIZE, PROT_READ | PROT_WRITE);
     if (rc)
         return rc;

@@ -108,9 +108,16 @@ struct n32_fault {
  * MAP_FIXED_NOREPLACE, set up a sigaltstack and install SA_SIGINFO|SA_ONSTACK
  * handlers for SIGSEGV SIGILL SIGFPE SIGTRAP SIGBUS (faults that do not come
  * from the 32-bit code are passed on to the previous handlers).
- * Returns 0 or -errno (-EEXIST if something already lives at those addresses).
- * Calling it again while initialised is a no-op returning 0. */
+ * Returns 0 or -errno (-EEXIST if something already lives at those addresses;
+ * -ENOTSUP when the host gives this process no 32-bit code segment: see
+ * N32_UNAVAILABLE). Calling it again while initialised is a no-op returning 0. */
 int  n32_init(void);
+
+/* Why n32_init() returns -ENOTSUP, for the SKIPPED line of the tests. */
+#define N32_UNAVAILABLE                                                              \
+    "the host kernel gives this process no 32-bit code segment (the GDT's 0x23 is "  \
+    "not present and an LDT code segment is refused: IA-32 emulation disabled, or a " \
+    "paravirtualized host kernel such as PVM)"
 
 /* Host pointer to the arena (== (uint8_t *)N32_ARENA_BASE: the mapping is
  * identity), or NULL before n32_init().  Its contents persist between runs;
