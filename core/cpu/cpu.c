@@ -345,7 +345,8 @@ exec_fn *cpu_handler(const struct insn *in)
 {
     if (in->d.flags & F_PRIV)
         return ex_privileged;
-    return exec_table[in->d.exec];
+    exec_fn *fast = cpu_fast_form(in);
+    return fast ? fast : exec_table[in->d.exec];
 }
 
 /* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */

@@ -28,9 +28,16 @@ typedef void exec_fn(struct cpu *cpu, const struct insn *in);
 EXEC_LIST(X)
 #undef X
 
-/* The handler the run loop calls for a decoded instruction: exec_table's
- * for its row, behind a CPL check for the privileged (F_PRIV) rows. */
+/* The handler the run loop calls for a decoded instruction: its fast form
+ * if it has one, else exec_table's for its row, behind a CPL check for the
+ * privileged (F_PRIV) rows. */
 exec_fn *cpu_handler(const struct insn *in);
+
+/* A handler specialised for the instruction's operand form (exec_fast.c),
+ * or NULL; alu_fast_form() chooses for lab 1's ALU and INC/DEC rows
+ * (exec_fast_alu.c). */
+exec_fn *cpu_fast_form(const struct insn *in);
+exec_fn *alu_fast_form(const struct insn *in);
 
 /* String instruction variants (the `arg` of EX_STRING rows). */
 enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
