@@ -105,8 +105,10 @@ static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v
         return;
     }
     store_le(p->host + (pa & VLAB_PAGE_MASK), size, v);
-    if (p->code)
+    if (p->code) {
         physmem_code_written(p);
+        cpu->leave_block = true; /* the code of the block being run may be stale */
+    }
 }
 
 static bool crosses_page(gva_t lin, unsigned size)
@@ -146,6 +148,26 @@ void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool 
     cpu_translate(cpu, (lin + size - 1) & ~VLAB_PAGE_MASK, access_of(true, user), &p);
     for (unsigned k = 0; k < size; k++)
         store_one_page(cpu, lin + k, 1, v >> (8 * k), user);
+}
+
+uint32_t mem_load_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    return lin_load(cpu, seg_lin(cpu, sreg, off, size, false), size, cpu->cpl == 3);
+}
+
+void mem_store_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, uint32_t v)
+{
+    lin_store(cpu, seg_lin(cpu, sreg, off, size, true), size, v, cpu->cpl == 3);
+}
+
+uint32_t mem_load_rmw_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    gva_t lin = seg_lin(cpu, sreg, off, size, true);
+    bool user = cpu->cpl == 3;
+    const struct tlb_entry *e = tlb_find(cpu->tlb_write, lin, size, user);
+    if (e)
+        return load_le((const uint8_t *)(e->addend + lin), size);
+    return mem_load_rmw_slow(cpu, lin, size, user);
 }
 
 uint32_t mem_load_rmw_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)

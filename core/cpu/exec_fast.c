@@ -16,8 +16,9 @@
  */
 #include "cpu_internal.h"
 
-/* The offset of the memory operand with a 32-bit address size. */
-static inline uint32_t ea32(const struct cpu *cpu, const struct insn *in)
+/* The offset of the memory operand with a 32-bit address size: any form,
+ * and [base + disp], the commonest, which gets fast forms of its own. */
+static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
 {
     uint32_t off = in->disp;
     if (in->ea_base != EA_NONE)
@@ -25,6 +26,11 @@ static inline uint32_t ea32(const struct cpu *cpu, const struct insn *in)
     if (in->ea_index != EA_NONE)
         off += cpu->r[in->ea_index] << in->ea_scale;
     return off;
+}
+
+static inline uint32_t ea_bd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + cpu->r[in->ea_base];
 }
 
 /* ---- MOV, MOVZX, LEA -------------------------------------------------------- */
@@ -39,36 +45,6 @@ static void mov_r32_imm(struct cpu *cpu, const struct insn *in)
     cpu->r[in->o[0].reg] = in->imm;
 }
 
-static void mov_r32_m32(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = mem_load(cpu, in->seg, ea32(cpu, in), 4);
-}
-
-static void mov_m32_r32(struct cpu *cpu, const struct insn *in)
-{
-    mem_store(cpu, in->seg, ea32(cpu, in), 4, cpu->r[in->o[1].reg]);
-}
-
-static void mov_m32_imm(struct cpu *cpu, const struct insn *in)
-{
-    mem_store(cpu, in->seg, ea32(cpu, in), 4, in->imm);
-}
-
-static void mov_r8_m8(struct cpu *cpu, const struct insn *in)
-{
-    reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, ea32(cpu, in), 1));
-}
-
-static void mov_m8_r8(struct cpu *cpu, const struct insn *in)
-{
-    mem_store(cpu, in->seg, ea32(cpu, in), 1, reg_read(cpu, in->o[1].reg, 1));
-}
-
-static void movzx_r32_m8(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = mem_load(cpu, in->seg, ea32(cpu, in), 1);
-}
-
 static void movzx_r32_r8(struct cpu *cpu, const struct insn *in)
 {
     cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);
@@ -76,7 +52,58 @@ static void movzx_r32_r8(struct cpu *cpu, const struct insn *in)
 
 static void lea_r32(struct cpu *cpu, const struct insn *in)
 {
-    cpu->r[in->o[0].reg] = ea32(cpu, in);
+    cpu->r[in->o[0].reg] = ea_any(cpu, in);
+}
+
+/* A load into a 32-bit register that missed the fast path; out of line,
+ * so that the fast path needs no stack frame. */
+static __attribute__((noinline)) void load_r32_slow(struct cpu *cpu, const struct insn *in,
+                                                    uint32_t off, unsigned size)
+{
+    cpu->r[in->o[0].reg] = mem_load_seg(cpu, in->seg, off, size);
+}
+
+static inline void load_r32(struct cpu *cpu, const struct insn *in, uint32_t off, unsigned size)
+{
+    if (vlab_likely(cpu->seg[in->seg].flat & SEG_ACC_R)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_read, off, size, cpu->cpl == 3);
+        if (e) {
+            cpu->r[in->o[0].reg] = load_le((const uint8_t *)(e->addend + off), size);
+            return;
+        }
+    }
+    load_r32_slow(cpu, in, off, size);
+}
+
+/* The memory forms, each for [base + disp] (_bd) and any address (_any). */
+#define MEM_FORMS(X)                                                                     \
+    X(mov_r32_m32, load_r32(cpu, in, off, 4))                                             \
+    X(movzx_r32_m8, load_r32(cpu, in, off, 1))                                            \
+    X(mov_m32_r32, mem_store(cpu, in->seg, off, 4, cpu->r[in->o[1].reg]))                 \
+    X(mov_m32_imm, mem_store(cpu, in->seg, off, 4, in->imm))                              \
+    X(mov_r8_m8, reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, off, 1)))         \
+    X(mov_m8_r8, mem_store(cpu, in->seg, off, 1, reg_read(cpu, in->o[1].reg, 1)))
+
+#define X(name, body)                                                  \
+    static void name##_bd(struct cpu *cpu, const struct insn *in)      \
+    {                                                                  \
+        uint32_t off = ea_bd(cpu, in);                                 \
+        body;                                                          \
+    }                                                                  \
+    static void name##_any(struct cpu *cpu, const struct insn *in)     \
+    {                                                                  \
+        uint32_t off = ea_any(cpu, in);                                \
+        body;                                                          \
+    }
+MEM_FORMS(X)
+#undef X
+
+/* The _bd or _any variant of a memory form. */
+#define MEM_FORM(in, name) (is_bd(in) ? name##_bd : name##_any)
+
+static bool is_bd(const struct insn *in)
+{
+    return in->ea_base != EA_NONE && in->ea_index == EA_NONE;
 }
 
 static exec_fn *mov_form(const struct insn *in)
@@ -88,14 +115,18 @@ static exec_fn *mov_form(const struct insn *in)
         if (s->kind == OK_IMM)
             return mov_r32_imm;
         if (s->kind == OK_MEM)
-            return mov_r32_m32;
+            return MEM_FORM(in, mov_r32_m32);
     }
-    if (d->size == 4 && d->kind == OK_MEM)
-        return s->kind == OK_REG ? mov_m32_r32 : s->kind == OK_IMM ? mov_m32_imm : NULL;
+    if (d->size == 4 && d->kind == OK_MEM) {
+        if (s->kind == OK_REG)
+            return MEM_FORM(in, mov_m32_r32);
+        if (s->kind == OK_IMM)
+            return MEM_FORM(in, mov_m32_imm);
+    }
     if (d->size == 1 && d->kind == OK_REG && s->kind == OK_MEM)
-        return mov_r8_m8;
+        return MEM_FORM(in, mov_r8_m8);
     if (d->size == 1 && d->kind == OK_MEM && s->kind == OK_REG)
-        return mov_m8_r8;
+        return MEM_FORM(in, mov_m8_r8);
     return NULL;
 }
 
@@ -103,7 +134,7 @@ static exec_fn *movzx_form(const struct insn *in)
 {
     if (in->o[0].size != 4 || in->o[1].size != 1)
         return NULL;
-    return in->o[1].kind == OK_MEM ? movzx_r32_m8 : movzx_r32_r8;
+    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : movzx_r32_r8;
 }
 
 /* ---- TEST ------------------------------------------------------------------- */
@@ -129,9 +160,9 @@ static exec_fn *test_form(const struct insn *in)
 
 /* ---- Near branches ------------------------------------------------------- */
 
-/* EIP = EIP + displacement, checked against the CS limit (32-bit operand
- * size: no truncation). */
-static inline void jump_rel32(struct cpu *cpu, const struct insn *in)
+/* JMP rel: EIP = EIP + displacement, checked against the CS limit
+ * (32-bit operand size: no truncation). */
+static void jmp_rel(struct cpu *cpu, const struct insn *in)
 {
     uint32_t target = cpu->eip + in->imm;
     if (target > cpu->seg[S_CS].limit)
@@ -139,18 +170,13 @@ static inline void jump_rel32(struct cpu *cpu, const struct insn *in)
     cpu->eip = target;
 }
 
-static void jmp_rel(struct cpu *cpu, const struct insn *in)
-{
-    jump_rel32(cpu, in);
-}
-
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
  * last flag-setting operation was 32 bits wide and the answer is in its
  * record without computing EFLAGS, as cond_true() (flags.c) does in general:
  * ZF and SF from the result; the unsigned and signed orders of a compare (a
  * SUB record whose result is dst - src, so no borrow came in); a logic
- * operation's CF = OF = 0. Everything else asks cond_true(). */
-static inline bool cond_fast(const struct cpu *cpu, unsigned cc)
+ * operation's CF = OF = 0. Returns 1 or 0, or -1: ask cond_true(). */
+static inline int cond_fast(const struct cpu *cpu, unsigned cc)
 {
     const struct lazy_flags *lf = &cpu->lf;
     bool neg = cc & 1;
@@ -181,14 +207,34 @@ static inline bool cond_fast(const struct cpu *cpu, unsigned cc)
             break;
         }
     }
-    return cond_true(cpu, cc);
+    return -1;
+}
+
+/* Jcc taken: EIP + displacement, checked against the CS limit. */
+static void jcc_take(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t target = cpu->eip + in->imm;
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu_branch_taken(cpu, target);
+}
+
+/* A condition cond_fast() cannot answer; out of line, so that the fast
+ * path needs no stack frame. */
+static __attribute__((noinline)) void jcc_slow(struct cpu *cpu, const struct insn *in, unsigned cc)
+{
+    if (cond_true(cpu, cc))
+        jcc_take(cpu, in);
 }
 
 #define JCC_FORM(cc)                                                  \
     static void jcc_##cc(struct cpu *cpu, const struct insn *in)      \
     {                                                                 \
-        if (cond_fast(cpu, cc))                                       \
-            jump_rel32(cpu, in);                                      \
+        int taken = cond_fast(cpu, cc);                               \
+        if (taken > 0)                                                \
+            jcc_take(cpu, in);                                        \
+        else if (taken < 0)                                           \
+            jcc_slow(cpu, in, cc);                                    \
     }
 JCC_FORM(CC_O) JCC_FORM(CC_NO) JCC_FORM(CC_B) JCC_FORM(CC_AE)
 JCC_FORM(CC_E) JCC_FORM(CC_NE) JCC_FORM(CC_BE) JCC_FORM(CC_A)

@@ -61,13 +61,13 @@ static void keep_cf_fast(struct cpu *cpu)
 {
     const struct lazy_flags *lf = &cpu->lf;
     bool cf;
-    if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
-        return;
-    if (lf->op == LF_LOGIC)
-        cf = false;
-    else if (lf->size == 4 && lf->op == LF_SUB && lf->res == lf->dst - lf->src)
+    if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src)
         cf = lf->dst < lf->src;
-    else if (lf->size == 4 && lf->op == LF_ADD && lf->res == lf->dst + lf->src)
+    else if (lf->op == LF_LOGIC)
+        cf = false;
+    else if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
+        return;
+    else if (lf->op == LF_ADD && lf->size == 4 && lf->res == lf->dst + lf->src)
         cf = lf->res < lf->dst;
     else
         cf = (flags_arith(cpu) & EFLAGS_CF) != 0;
