@@ -74,7 +74,8 @@ check "dir is bits 31..22 of the linear address" [ "${dir:-x}" = "$((0x${lin:-0}
 check "table is bits 21..12" [ "${table:-x}" = "$(((0x${lin:-0} >> 12) & 0x3ff))" ]
 read -r b1 b2 b3 <<<"$bits"
 check "the bit groups spell the address" [ "$((2#${b1:-0} << 22 | 2#${b2:-0} << 12 | 2#${b3:-0}))" -eq "$((0x${lin:-0}))" ]
-check "the PDE address is CR3 + 4*dir" grep -q "PDE at 0011c000 + 4\*$dir = $(printf %08x $((0x11c000 + 4 * dir)))" "$tmp/walk"
+cr3=$(sed -n 's/^|CR3 \([0-9a-f]\{8\}\)   PDE at .*/\1/p' "$tmp/walk")
+check "the PDE address is CR3 + 4*dir" grep -q "PDE at ${cr3:-x} + 4\*$dir = $(printf %08x $((0x${cr3:-0} + 4 * dir)))" "$tmp/walk"
 
 # ---- A #PF: Enter on it in the log shows the walk that faulted -----------------------
 viz "$tmp/pf" 'Nexception:14<enter><dump><up><enter>'

@@ -13,6 +13,12 @@
  * after each instruction the loop checks the generation, and leaves the
  * block when it changed. An instruction that crosses a page boundary, or
  * runs from device memory, is decoded every time.
+ *
+ * What makes it fast: each instruction's handler is chosen when the block
+ * is decoded (cpu_handler); the checks that hold for a whole block (the CS
+ * limit, the budget) are made once before it runs; and a block links to
+ * the blocks that ran after it (struct link), so that going from one block
+ * to the next usually costs neither a TLB lookup nor a cache lookup.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +29,23 @@
 #define ICACHE_BITS 12
 #define ICACHE_SIZE (1u << ICACHE_BITS) /* blocks in the cache */
 #define BLOCK_MAX 16                    /* instructions in a block, at most */
+#define LINKS 4                         /* successors a block remembers */
+
+struct block;
+
+/* A block remembers the blocks that ran after it (block chaining): the next
+ * time, the run loop goes straight there instead of translating EIP and
+ * looking the successor up. A link holds while nothing that fetch() depends
+ * on has changed since it was made: cpu->code_epoch counts those changes
+ * (a TLB refill or flush, a CS load, a block decoded, a new cpu_run), and
+ * the successor's page generation catches code written since. */
+struct link {
+    uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
+    uint32_t eip;               /* where the successor starts */
+    bool in_limit;              /* it lies within the CS limit (block_in_limit) */
+    struct block *to;
+    const struct pm_page *page; /* the successor's RAM page */
+};
 
 struct block {
     uint32_t phys;  /* physical address of the first instruction */
@@ -30,6 +53,9 @@ struct block {
     bool valid;
     bool code32;    /* decoded with 32-bit default operand and address size */
     uint8_t n;      /* instructions */
+    uint16_t bytes; /* their total length */
+    struct link link[LINKS]; /* by link_slot() of the successor's EIP */
+    exec_fn *fn[BLOCK_MAX]; /* each one's handler (cpu_handler) */
     struct insn insn[BLOCK_MAX];
 };
 
@@ -119,11 +145,12 @@ void cpu_destroy(struct cpu *cpu)
 
 void cpu_stop(struct cpu *cpu)
 {
-    cpu->exit_req = CPU_EXIT_STOP + 1;
+    cpu_exit_after(cpu, CPU_EXIT_STOP);
 }
 
 void cpu_icache_flush(struct cpu *cpu)
 {
+    cpu->code_epoch++;
     for (unsigned k = 0; k < ICACHE_SIZE; k++)
         cpu->icache->b[k].valid = false;
 }
@@ -218,6 +245,29 @@ static void mark_code_page(struct cpu *cpu, struct pm_page *page)
             cpu->tlb_write[k].tag = TLB_INVALID;
 }
 
+/* STI and the loads of a segment register (MOV SS and POP SS among them)
+ * may set the interrupt shadow, which the next instruction clears. */
+static bool sets_shadow(const struct insn *in)
+{
+    return in->d.exec == EX_STI || in->o[0].kind == OK_SREG;
+}
+
+/* An instruction after which the block's next one may not be the one that
+ * follows in memory: a branch, or a REP string instruction (which sets EIP
+ * back to itself to continue, see exec_string.c). Every other instruction
+ * of a block falls through to the next, so the run loop need not check.
+ * A Jcc does not end its block: when taken, it ends the run of the block
+ * there (cpu_branch_taken), else the block goes on. A block also ends
+ * after an instruction that may set the interrupt shadow: so the shadow is
+ * clear for every instruction of a block but the first, which is the one
+ * that clears it. */
+static bool ends_block(const struct insn *in)
+{
+    return ((in->d.flags & F_BRANCH) && in->d.exec != EX_JCC) ||
+           ((in->d.flags & F_REP) && (in->prefix & (P_REP | P_REPNE))) ||
+           sets_shadow(in);
+}
+
 /* Decode the block starting at host address `code` (page offset `off`) into
  * `b`. The first instruction must decode (else its fault is raised); the
  * block ends after a branch, before an undecodable instruction, or where the
@@ -226,6 +276,9 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
 {
     unsigned n = 0, pos = 0;
     b->valid = false;
+    cpu->code_epoch++; /* links to the block that was here are void */
+    for (unsigned k = 0; k < LINKS; k++)
+        b->link[k].epoch = 0;
     while (n < BLOCK_MAX && off + pos <= VLAB_PAGE_SIZE - 15) {
         struct insn *in = &b->insn[n];
         int status = insn_decode(in, code + pos, 15, code32(cpu));
@@ -234,18 +287,20 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
                 raise_decode_error(cpu, in, status);
             break;
         }
+        b->fn[n] = cpu_handler(in);
         n++;
         pos += in->len;
-        if (in->d.flags & F_BRANCH)
+        if (ends_block(in))
             break;
     }
     b->n = (uint8_t)n;
+    b->bytes = (uint16_t)pos;
 }
 
 /* What fetch() found at EIP: a cached block, or one instruction decoded on
  * its own (near a page end, across pages, from device memory). */
 struct fetched {
-    const struct block *block;
+    struct block *block;
     const struct pm_page *page;
     const struct insn *single;
 };
@@ -293,17 +348,31 @@ static struct fetched fetch(struct cpu *cpu)
 
 /* ---- The loop ----------------------------------------------------------- */
 
-/* Execute `in`, the instruction at cpu->eip, and retire it. */
-static void execute(struct cpu *cpu, const struct insn *in)
+/* A privileged instruction (F_PRIV): #GP(0) unless CPL 0, then its handler. */
+static void ex_privileged(struct cpu *cpu, const struct insn *in)
+{
+    if (cpu->cpl != 0)
+        cpu_gp0(cpu);
+    exec_table[in->d.exec](cpu, in);
+}
+
+exec_fn *cpu_handler(const struct insn *in)
+{
+    if (in->d.flags & F_PRIV)
+        return ex_privileged;
+    exec_fn *fast = cpu_fast_form(in);
+    return fast ? fast : exec_table[in->d.exec];
+}
+
+/* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */
+static void execute(struct cpu *cpu, const struct insn *in, exec_fn *fn)
 {
     uint32_t next = cpu->eip + in->len;
     if (vlab_unlikely(next - 1 > cpu->seg[S_CS].limit))
         cpu_gp0(cpu);
     cpu->eip = code32(cpu) ? next : next & 0xffff;
-    if (vlab_unlikely((in->d.flags & F_PRIV) && cpu->cpl != 0))
-        cpu_gp0(cpu);
     cpu->intr_shadow = false;
-    exec_table[in->d.exec](cpu, in);
+    fn(cpu, in);
     cpu->icount++;
 }
 
@@ -313,45 +382,134 @@ static void begin_insn(struct cpu *cpu)
     cpu->insn_esp = cpu->r[R_ESP];
 }
 
-/* Run the block at EIP, or the single instruction there. Leaves the block
- * early when an instruction branched (EIP is not the next one's), wrote to
- * the block's page, asked to exit, or used up the budget. */
-static void run_block(struct cpu *cpu)
+/* Does block `b`, at EIP, lie within the CS limit (and, in 16-bit code,
+ * below 64 KiB, so that EIP needs no wrapping)? Then none of its
+ * instructions can fail execute()'s check. */
+static bool block_in_limit(const struct cpu *cpu, const struct block *b)
 {
-    begin_insn(cpu);
-    struct fetched f = fetch(cpu);
-    if (f.single) {
-        execute(cpu, f.single);
-        return;
-    }
-    const struct block *b = f.block;
+    uint32_t end = cpu->eip + b->bytes; /* one past the last byte */
+    uint32_t limit = cpu->seg[S_CS].limit;
+    uint32_t top = code32(cpu) || limit < 0xffff ? limit : 0xffff;
+    return end > cpu->eip && end - 1 <= top;
+}
+
+/* Where a block keeps its link to the successor at `eip`: a block has a
+ * handful of successors (its Jcc taken, the fall-through, a few targets of
+ * an indirect jump), which this spreads over its LINKS slots. */
+static unsigned link_slot(uint32_t eip)
+{
+    return (eip ^ (eip >> 4)) & (LINKS - 1);
+}
+
+/* The link of `prev` to the block at EIP, or NULL. */
+static const struct link *find_link(const struct cpu *cpu, const struct block *prev)
+{
+    const struct link *l = &prev->link[link_slot(cpu->eip)];
+    if (l->eip == cpu->eip && l->epoch == cpu->code_epoch && l->to->gen == l->page->gen)
+        return l;
+    return NULL;
+}
+
+static void make_link(const struct cpu *cpu, struct block *prev, struct fetched f, bool in_limit)
+{
+    struct link *l = &prev->link[link_slot(cpu->eip)];
+    *l = (struct link){ .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
+                        .to = f.block, .page = f.page };
+}
+
+/* Run block `b` instruction by instruction with every check of execute(),
+ * as far as the budget allows. */
+static void run_careful(struct cpu *cpu, const struct block *b)
+{
     for (unsigned k = 0;;) {
-        const struct insn *in = &b->insn[k];
-        execute(cpu, in);
-        if (++k == b->n || cpu->exit_req || cpu->icount >= cpu->budget_end ||
-            f.page->gen != b->gen || cpu->eip != cpu->insn_eip + in->len)
+        execute(cpu, &b->insn[k], b->fn[k]);
+        if (++k == b->n || cpu->leave_block || cpu->icount >= cpu->budget_end)
             return;
         begin_insn(cpu);
     }
 }
 
+/* Run the block at EIP, or the single instruction there; `prev` is the
+ * block that ran just before (NULL: none or unknown). Returns the block
+ * that ran, or NULL.
+ *
+ * A block whose instructions all lie within the CS limit and fit in the
+ * budget runs in the loop below, which does per instruction only what
+ * every instruction needs: EIP and the state a fault restores, the
+ * handler, the count. Only a block's last instruction may branch or set
+ * the interrupt shadow (ends_block), but for a Jcc inside the block, which
+ * ends the run when taken. The block ends early when cpu->leave_block says
+ * so: a Jcc was taken, an exit was asked for, or a store wrote to a page
+ * holding decoded code (perhaps this block's). */
+static struct block *run_block(struct cpu *cpu, struct block *prev)
+{
+    begin_insn(cpu);
+    const struct link *l = prev ? find_link(cpu, prev) : NULL;
+    struct block *b;
+    bool in_limit;
+    if (l) {
+        b = l->to;
+        in_limit = l->in_limit;
+    } else {
+        struct fetched f = fetch(cpu);
+        if (f.single) {
+            execute(cpu, f.single, cpu_handler(f.single));
+            return NULL;
+        }
+        b = f.block;
+        in_limit = block_in_limit(cpu, b);
+        if (prev)
+            make_link(cpu, prev, f, in_limit);
+    }
+    if (vlab_unlikely(!in_limit || cpu->budget_end - cpu->icount < b->n)) {
+        run_careful(cpu, b);
+        return b;
+    }
+    cpu->intr_shadow = false;
+    uint32_t eip = cpu->eip;
+    unsigned n = b->n;
+    for (unsigned k = 0;;) {
+        const struct insn *in = &b->insn[k];
+        eip += in->len;
+        cpu->eip = eip;
+        b->fn[k](cpu, in);
+        cpu->icount++;
+        if (++k == n || cpu->leave_block)
+            return b;
+        cpu->insn_eip = eip;
+        cpu->insn_esp = cpu->r[R_ESP];
+    }
+}
+
+/* Run blocks until the budget is used up or an instruction asks to exit. */
+static enum cpu_exit run_blocks(struct cpu *cpu)
+{
+    struct block *prev = NULL;
+    while (cpu->icount < cpu->budget_end) {
+        prev = run_block(cpu, prev);
+        if (vlab_unlikely(cpu->leave_block)) {
+            cpu->leave_block = false;
+            if (cpu->exit_req) {
+                enum cpu_exit why = (enum cpu_exit)(cpu->exit_req - 1);
+                cpu->exit_req = 0;
+                return why;
+            }
+        }
+    }
+    return CPU_EXIT_BUDGET;
+}
+
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
+    cpu->code_epoch++; /* the caller may have changed anything */
+    cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
         if (cpu->exc.soft)
             cpu->icount++; /* INT n retired; its trap is now the caller's */
         return CPU_EXIT_EXCEPTION;
     }
-    while (cpu->icount < cpu->budget_end) {
-        run_block(cpu);
-        if (vlab_unlikely(cpu->exit_req)) {
-            enum cpu_exit why = (enum cpu_exit)(cpu->exit_req - 1);
-            cpu->exit_req = 0;
-            return why;
-        }
-    }
-    return CPU_EXIT_BUDGET;
+    return run_blocks(cpu);
 }
 
 enum cpu_exit cpu_step(struct cpu *cpu)

@@ -28,6 +28,17 @@ typedef void exec_fn(struct cpu *cpu, const struct insn *in);
 EXEC_LIST(X)
 #undef X
 
+/* The handler the run loop calls for a decoded instruction: its fast form
+ * if it has one, else exec_table's for its row, behind a CPL check for the
+ * privileged (F_PRIV) rows. */
+exec_fn *cpu_handler(const struct insn *in);
+
+/* A handler specialised for the instruction's operand form (exec_fast.c),
+ * or NULL; alu_fast_form() chooses for lab 1's ALU and INC/DEC rows
+ * (exec_fast_alu.c). */
+exec_fn *cpu_fast_form(const struct insn *in);
+exec_fn *alu_fast_form(const struct insn *in);
+
 /* String instruction variants (the `arg` of EX_STRING rows). */
 enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 /* FLAGOP variants. */
@@ -47,6 +58,21 @@ _Noreturn void cpu_fault_noerr(struct cpu *cpu, unsigned vector);
 _Noreturn void cpu_page_fault(struct cpu *cpu, gva_t lin, uint32_t error);
 /* INT n, INT3, INTO: a trap; EIP stays past the instruction. */
 _Noreturn void cpu_soft_int(struct cpu *cpu, unsigned vector);
+
+/* A conditional branch is taken: EIP = target, and the block being run ends
+ * here (a block runs on past its conditional branches, see cpu.c). */
+static inline void cpu_branch_taken(struct cpu *cpu, uint32_t target)
+{
+    cpu->eip = target;
+    cpu->leave_block = true;
+}
+
+/* Leave cpu_run() with `why` after the current instruction. */
+static inline void cpu_exit_after(struct cpu *cpu, enum cpu_exit why)
+{
+    cpu->exit_req = (uint8_t)(why + 1);
+    cpu->leave_block = true;
+}
 
 #define cpu_gp0(cpu) cpu_fault((cpu), VEC_GP, 0)
 #define cpu_ud(cpu) cpu_fault_noerr((cpu), VEC_UD)
@@ -173,15 +199,50 @@ static inline void lin_store(struct cpu *cpu, gva_t lin, unsigned size, uint32_t
         mem_store_slow(cpu, lin, size, v, user);
 }
 
-/* Load/store through a segment, as the current CPL. */
+/* The TLB entry that maps `lin` for an access of `size` bytes that stays
+ * within its page, or NULL. One comparison checks both: the entry for
+ * lin's page holds the tag of the page of the access's last byte only when
+ * that is the same page (the next page's entry is the next one). */
+static inline const struct tlb_entry *tlb_find(const struct tlb_entry *tlb, gva_t lin,
+                                               unsigned size, bool user)
+{
+    const struct tlb_entry *e = &tlb[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+    if (vlab_likely(e->tag == tlb_tag(lin + size - 1, user)))
+        return e;
+    return NULL;
+}
+
+/* The general paths of mem_load(), mem_store() and mem_load_rmw(): the
+ * segment checks, then the TLB or the slow paths (cpu_mem.c). */
+uint32_t mem_load_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size);
+void mem_store_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, uint32_t v);
+uint32_t mem_load_rmw_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size);
+
+/* Load/store through a segment, as the current CPL. The fast path is a
+ * flat segment (seg->flat: base 0, every offset allowed, so the offset is
+ * the linear address) and a TLB hit within one page; an access that wraps
+ * around 4 GiB crosses a page, so it too takes the general path, whose
+ * segment check faults on it. */
 static inline uint32_t mem_load(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
 {
-    return lin_load(cpu, seg_lin(cpu, sreg, off, size, false), size, cpu->cpl == 3);
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_R)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_read, off, size, cpu->cpl == 3);
+        if (e)
+            return load_le((const uint8_t *)(e->addend + off), size);
+    }
+    return mem_load_seg(cpu, sreg, off, size);
 }
 
 static inline void mem_store(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, uint32_t v)
 {
-    lin_store(cpu, seg_lin(cpu, sreg, off, size, true), size, v, cpu->cpl == 3);
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_W)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_write, off, size, cpu->cpl == 3);
+        if (e) {
+            store_le((uint8_t *)(e->addend + off), size, v);
+            return;
+        }
+    }
+    mem_store_seg(cpu, sreg, off, size, v);
 }
 
 /* The read of a read-modify-write instruction's memory destination (ADD
@@ -194,12 +255,12 @@ uint32_t mem_load_rmw_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 
 static inline uint32_t mem_load_rmw(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
 {
-    gva_t lin = seg_lin(cpu, sreg, off, size, true);
-    bool user = cpu->cpl == 3;
-    const struct tlb_entry *e = &cpu->tlb_write[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
-        return load_le((const uint8_t *)(e->addend + lin), size);
-    return mem_load_rmw_slow(cpu, lin, size, user);
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_W)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_write, off, size, cpu->cpl == 3);
+        if (e)
+            return load_le((const uint8_t *)(e->addend + off), size);
+    }
+    return mem_load_rmw_seg(cpu, sreg, off, size);
 }
 
 /* Raise now whatever fault a store of `size` bytes (any size) at sreg:off

@@ -17,12 +17,13 @@
 #include "vlab/mmu.h"
 #include "vlab/trace.h"
 
-static void tlb_set(struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct pm_page *p)
+static void tlb_set(struct cpu *cpu, struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct pm_page *p)
 {
     e->tag = tlb_tag(lin, user);
     e->phys = (uint32_t)(pa & ~(gpa_t)VLAB_PAGE_MASK);
     e->addend = (uintptr_t)p->host - (uintptr_t)(lin & ~VLAB_PAGE_MASK);
     e->page = p;
+    cpu->code_epoch++; /* fetch may now find another page: block links are void (cpu.c) */
 }
 
 static bool alignment_checking(const struct cpu *cpu)
@@ -60,9 +61,9 @@ gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page 
     *page = p;
     if (p && !(user && alignment_checking(cpu))) {
         unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
-        tlb_set(&cpu->tlb_read[idx], lin, user, pa, p);
+        tlb_set(cpu, &cpu->tlb_read[idx], lin, user, pa, p);
         if ((access & MMU_WRITE) && !p->code)
-            tlb_set(&cpu->tlb_write[idx], lin, user, pa, p);
+            tlb_set(cpu, &cpu->tlb_write[idx], lin, user, pa, p);
     }
     return pa;
 }
@@ -104,8 +105,10 @@ static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v
         return;
     }
     store_le(p->host + (pa & VLAB_PAGE_MASK), size, v);
-    if (p->code)
+    if (p->code) {
         physmem_code_written(p);
+        cpu->leave_block = true; /* the code of the block being run may be stale */
+    }
 }
 
 static bool crosses_page(gva_t lin, unsigned size)
@@ -147,6 +150,26 @@ void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool 
         store_one_page(cpu, lin + k, 1, v >> (8 * k), user);
 }
 
+uint32_t mem_load_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    return lin_load(cpu, seg_lin(cpu, sreg, off, size, false), size, cpu->cpl == 3);
+}
+
+void mem_store_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, uint32_t v)
+{
+    lin_store(cpu, seg_lin(cpu, sreg, off, size, true), size, v, cpu->cpl == 3);
+}
+
+uint32_t mem_load_rmw_seg(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size)
+{
+    gva_t lin = seg_lin(cpu, sreg, off, size, true);
+    bool user = cpu->cpl == 3;
+    const struct tlb_entry *e = tlb_find(cpu->tlb_write, lin, size, user);
+    if (e)
+        return load_le((const uint8_t *)(e->addend + lin), size);
+    return mem_load_rmw_slow(cpu, lin, size, user);
+}
+
 uint32_t mem_load_rmw_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 {
     struct pm_page *p;
@@ -179,6 +202,7 @@ void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size
 void cpu_tlb_flush(struct cpu *cpu)
 {
     trace_tlb_flush(cpu, false, 0);
+    cpu->code_epoch++; /* see tlb_set */
     for (unsigned k = 0; k < TLB_SIZE; k++) {
         cpu->tlb_read[k].tag = TLB_INVALID;
         cpu->tlb_write[k].tag = TLB_INVALID;
@@ -189,6 +213,7 @@ void cpu_tlb_flush_page(struct cpu *cpu, gva_t lin)
 {
     unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
     trace_tlb_flush(cpu, true, lin);
+    cpu->code_epoch++; /* see tlb_set */
     cpu->tlb_read[idx].tag = TLB_INVALID;
     cpu->tlb_write[idx].tag = TLB_INVALID;
 }

@@ -42,7 +42,7 @@ void ex_JMP(struct cpu *cpu, const struct insn *in)
 void ex_JCC(struct cpu *cpu, const struct insn *in)
 {
     if (cond_true(cpu, in->d.arg))
-        cpu->eip = checked_target(cpu, in, cpu->eip + in->imm);
+        cpu_branch_taken(cpu, checked_target(cpu, in, cpu->eip + in->imm));
 }
 
 /* CALL rel16/rel32, CALL r/m16/r/m32: push the return address (the next

@@ -167,6 +167,66 @@ static struct str_ctx str_context(const struct cpu *cpu, const struct insn *in)
     };
 }
 
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The host address of `n` elements at seg:off going up, when they all lie
+ * on one RAM page that the TLB maps for this access (read or write) and
+ * the segment is flat; else NULL. Such elements cannot fault, touch no
+ * device and hold no decoded code (the write TLB never maps a code page). */
+static uint8_t *bulk_ptr(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t n,
+                         const struct str_ctx *c, bool write)
+{
+    if (!(cpu->seg[sreg].flat & (write ? SEG_ACC_W : SEG_ACC_R)))
+        return NULL;
+    const struct tlb_entry *e = tlb_find(write ? cpu->tlb_write : cpu->tlb_read, off,
+                                         n * c->size, cpu->cpl == 3);
+    return e ? (uint8_t *)(e->addend + off) : NULL;
+}
+
+/* REP MOVS and REP STOS going up with a 32-bit address size, a run of
+ * elements at a time: as many of the `max` elements still to do as lie on
+ * the current source and destination pages, when bulk_ptr() allows them.
+ * The elements are moved in order, one after the other, so overlapping
+ * MOVS copies exactly as the element loop does. Returns how many were
+ * done (ESI, EDI and ECX updated), 0 when none could be. */
+static uint32_t str_bulk(struct cpu *cpu, const struct insn *in, const struct str_ctx *c, uint32_t max)
+{
+    unsigned size = c->size;
+    bool movs = in->d.arg == STR_MOVS;
+    uint32_t di = cpu->r[R_EDI], si = cpu->r[R_ESI];
+    uint32_t n = min_u32(max, (VLAB_PAGE_SIZE - (di & VLAB_PAGE_MASK)) / size);
+    if (movs)
+        n = min_u32(n, (VLAB_PAGE_SIZE - (si & VLAB_PAGE_MASK)) / size);
+    if (n == 0)
+        return 0;
+    uint8_t *dst = bulk_ptr(cpu, S_ES, di, n, c, true);
+    const uint8_t *src = movs ? bulk_ptr(cpu, in->seg, si, n, c, false) : NULL;
+    if (!dst || (movs && !src))
+        return 0;
+    if (movs) {
+        for (uint32_t k = 0; k < n * size; k += size)
+            store_le(dst + k, size, load_le(src + k, size));
+        cpu->r[R_ESI] = si + n * size;
+    } else if (size == 1) {
+        memset(dst, (int)(cpu->r[R_EAX] & 0xff), n);
+    } else {
+        uint32_t v = cpu->r[R_EAX];
+        for (uint32_t k = 0; k < n * size; k += size)
+            store_le(dst + k, size, v);
+    }
+    cpu->r[R_EDI] = di + n * size;
+    cpu->r[R_ECX] -= n;
+    return n;
+}
+
+static bool can_bulk(const struct insn *in, const struct str_ctx *c)
+{
+    return (in->d.arg == STR_MOVS || in->d.arg == STR_STOS) && c->asize == 4 && c->step == c->size;
+}
+
 void ex_STRING(struct cpu *cpu, const struct insn *in)
 {
     assert(in->d.arg < VLAB_ARRAY_SIZE(str_ops));
@@ -183,7 +243,18 @@ void ex_STRING(struct cpu *cpu, const struct insn *in)
         elem(cpu, in, &c);
         return;
     }
+    bool bulk = can_bulk(in, &c);
     for (unsigned n = 0; n < STR_BATCH; n++) {
+        if (bulk) {
+            uint32_t done = str_bulk(cpu, in, &c, min_u32(count, STR_BATCH - n));
+            if (done) {
+                count -= done;
+                n += done - 1;
+                if (count == 0)
+                    return;
+                continue;
+            }
+        }
         elem(cpu, in, &c);
         reg_write(cpu, R_ECX, c.asize, --count);
         if (count == 0 || (str_ops[in->d.arg].compares && rep_compare_ends(cpu, in)))

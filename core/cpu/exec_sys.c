@@ -15,7 +15,7 @@
 void ex_HLT(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    cpu->exit_req = CPU_EXIT_HLT + 1;
+    cpu_exit_after(cpu, CPU_EXIT_HLT);
 }
 
 /* CLI and STI need CPL <= IOPL in protected mode (the virtual-interrupt

@@ -255,6 +255,7 @@ void ex_CLTS(struct cpu *cpu, const struct insn *in)
 static void tlb_flush_4m_region(struct cpu *cpu, gva_t lin)
 {
     trace_tlb_flush(cpu, true, lin); /* one INVLPG, however many entries it drops */
+    cpu->code_epoch++; /* fetch may find another page now: block links are void (cpu.c) */
     for (unsigned k = 0; k < TLB_SIZE; k++) {
         if (((cpu->tlb_read[k].tag ^ lin) >> 22) == 0 || ((cpu->tlb_write[k].tag ^ lin) >> 22) == 0) {
             cpu->tlb_read[k].tag = TLB_INVALID;

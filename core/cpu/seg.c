@@ -13,12 +13,13 @@
  */
 #include "cpu_internal.h"
 
-void seg_cache_update(struct seg *s)
+/* lo, hi and acc from ar and limit. */
+static void update_limits(struct seg *s)
 {
     unsigned type = s->ar & SEG_AR_TYPE;
-    s->acc = 0;
     s->lo = 0;
     s->hi = s->limit;
+    s->acc = 0;
     if ((s->ar & SEG_AR_UNUSABLE) || !(s->ar & SEG_AR_P) || !(s->ar & SEG_AR_S)) {
         s->lo = 1;
         s->hi = 0; /* every access goes to the slow path, which faults */
@@ -37,6 +38,13 @@ void seg_cache_update(struct seg *s)
             }
         }
     }
+}
+
+void seg_cache_update(struct seg *s)
+{
+    update_limits(s);
+    bool flat = s->base == 0 && s->lo == 0 && s->hi == 0xffffffffu;
+    s->flat = flat ? s->acc & (SEG_ACC_R | SEG_ACC_W) : 0;
 }
 
 void seg_check_slow(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, bool write)

@@ -89,6 +89,7 @@ void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned 
 {
     seg_from_desc(&cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
     cpu->cpl = cpl;
+    cpu->code_epoch++; /* a new code segment: block links are void (cpu.c) */
 }
 
 /* ---- The inner stack of a privilege change ------------------------------ */

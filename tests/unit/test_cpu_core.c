@@ -220,6 +220,126 @@ static void test_x87_escape_raises_nm_with_em_and_ud_without(void **state)
 
 /* CR0.AM and EFLAGS.AC at CPL 3: a misaligned load raises #AC(0); aligned
  * ones and CPL 0 ones do not. */
+/* Block links (cpu.c) must not outlive the translation they were made
+ * under. Block J (`jmp 0x3000`) links to the block at 0x3000 (`inc ecx;
+ * jmp 0x1000`); the second time round the links are made again after
+ * every decode and TLB refill is done; the third time the code remaps
+ * 0x3000 to the frame at 0x4000 (`mov eax, 0x1234; hlt`) and INVLPGs it,
+ * and the jump from J must run the new frame's code, with ECX = 2. The
+ * first store, of the PTE as it is, keeps its page in the TLB, so that
+ * only the INVLPG can tell the links apart.
+ *
+ *   1000: mov [pte of 0x3000], edx     ; edx = the PTE as it is
+ *   1006: cmp ecx, 2
+ *   1009: jne J
+ *   100b: mov dword [pte of 0x3000], 0x4003
+ *   1015: invlpg [0x3000]
+ *   101c: jmp J
+ *   101e: J: jmp 0x3000
+ */
+static void run_remap_after_link(struct fixture *fx, uint32_t cr4)
+{
+    static const uint8_t code[] = {
+        0x89, 0x15, 0x0c, 0x10, 0x20, 0x00,
+        0x83, 0xf9, 0x02,
+        0x75, 0x13,
+        0xc7, 0x05, 0x0c, 0x10, 0x20, 0x00, 0x03, 0x40, 0x00, 0x00,
+        0x0f, 0x01, 0x3d, 0x00, 0x30, 0x00, 0x00,
+        0xeb, 0x00,
+        0xe9, 0xdd, 0x1f, 0x00, 0x00,
+    };
+    static const uint8_t old_page[] = { 0x41, 0xe9, 0xfa, 0xdf, 0xff, 0xff }; /* inc ecx; jmp 0x1000 */
+    static const uint8_t new_page[] = { 0xb8, 0x34, 0x12, 0x00, 0x00, 0xf4 }; /* mov eax, 0x1234; hlt */
+    map_all_but(fx, 0xffffffffu);
+    fx->cpu.cr4 = cr4;
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx_write(fx, 0x3000, old_page, sizeof(old_page));
+    fx_write(fx, 0x4000, new_page, sizeof(new_page));
+    fx->cpu.eip = FX_CODE;
+    fx->cpu.r[R_ECX] = 0;
+    fx->cpu.r[R_EDX] = fx_read32(fx, 0x20100c);
+    assert_int_equal(cpu_run(&fx->cpu, 1000), CPU_EXIT_HLT);
+    assert_int_equal(fx->cpu.r[R_EAX], 0x1234);
+    assert_int_equal(fx->cpu.r[R_ECX], 2);
+}
+
+static void test_invlpg_of_linked_code_fetches_through_the_new_mapping(void **state)
+{
+    run_remap_after_link(*state, 0);
+}
+
+static void test_invlpg_with_pse_of_linked_code_fetches_through_the_new_mapping(void **state)
+{
+    run_remap_after_link(*state, CR4_PSE);
+}
+
+/* A taken Jcc in the middle of a block leaves it; one not taken goes on
+ * with the next instruction of the block. Counted over a loop run as
+ * blocks (cpu_run), not one instruction at a time.
+ *
+ *   1000: inc eax
+ *   1001: test al, 1
+ *   1003: jz 1008          ; taken for even eax
+ *   1005: inc ebx          ; odd eax only
+ *   1006: jmp 1000
+ *   1008: inc edx          ; even eax only
+ *   1009: jmp 1000
+ */
+static void test_jcc_inside_a_block_branches_or_falls_through(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = { 0x40, 0xa8, 0x01, 0x74, 0x03, 0x43, 0xeb, 0xf8, 0x42, 0xeb, 0xf5 };
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx->cpu.eip = FX_CODE;
+    assert_int_equal(cpu_run(&fx->cpu, 5 * 100), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.icount, 500);
+    assert_int_equal(fx->cpu.r[R_EAX], 100);
+    assert_int_equal(fx->cpu.r[R_EBX], 50);
+    assert_int_equal(fx->cpu.r[R_EDX], 50);
+    assert_int_equal(fx->cpu.eip, FX_CODE);
+}
+
+/* A flat segment takes the fast path, but an access that wraps past 4 GiB
+ * is still a #GP(0). */
+static void test_load_wrapping_past_4g_in_a_flat_segment_raises_gp(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = { 0x8b, 0x43, 0x00 }; /* mov eax, [ebx] */
+    fx->cpu.r[R_EBX] = 0xfffffffeu;
+    assert_int_equal(fx_run_code(fx, code, sizeof(code)), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_GP);
+    assert_int_equal(fx->cpu.exc.error, 0);
+    assert_int_equal(fx->cpu.eip, FX_CODE);
+}
+
+/* REP STOSD across a page boundary and REP MOVSB with overlapping source
+ * and destination (each byte is copied after the one before it, so the
+ * first byte repeats), as blocks of elements at a time must give. */
+static void test_rep_stos_and_overlapping_rep_movs_move_element_by_element(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = {
+        0xf3, 0xab,       /* rep stosd */
+        0x89, 0xf7, 0x47, /* mov edi, esi; inc edi */
+        0xb9, 0x10, 0x00, 0x00, 0x00, /* mov ecx, 16 */
+        0xf3, 0xa4,       /* rep movsb */
+    };
+    fx->cpu.r[R_EAX] = 0x5a5a5a5au;
+    fx->cpu.r[R_EDI] = 0x20ff8;
+    fx->cpu.r[R_ECX] = 4;          /* 0x20ff8 .. 0x21007: two pages */
+    fx->cpu.r[R_ESI] = 0x30000;
+    fx_write32(fx, 0x30000, 0x44332211u);
+    assert_int_equal(fx_run_code(fx, code, sizeof(code)), CPU_EXIT_BUDGET);
+    for (uint32_t a = 0x20ff8; a < 0x21008; a += 4)
+        assert_int_equal(fx_read32(fx, a), 0x5a5a5a5au);
+    for (uint32_t a = 0x30000; a < 0x30010; a += 4)
+        assert_int_equal(fx_read32(fx, a), 0x11111111u);
+    assert_int_equal(fx_read32(fx, 0x30010), 0x11u);
+    assert_int_equal(fx->cpu.r[R_ECX], 0);
+    assert_int_equal(fx->cpu.r[R_ESI], 0x30010);
+    assert_int_equal(fx->cpu.r[R_EDI], 0x30011);
+}
+
 static void test_misaligned_cpl3_load_with_am_and_ac_raises_ac(void **state)
 {
     struct fixture *fx = *state;
@@ -254,6 +374,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_privileged_instruction_at_cpl3_raises_gp0_before_executing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undefined_opcode_raises_ud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_x87_escape_raises_nm_with_em_and_ud_without, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invlpg_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invlpg_with_pse_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jcc_inside_a_block_branches_or_falls_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_wrapping_past_4g_in_a_flat_segment_raises_gp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rep_stos_and_overlapping_rep_movs_move_element_by_element, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misaligned_cpl3_load_with_am_and_ac_raises_ac, setup, teardown),
     };
     return cmocka_run_group_tests_name("cpu core", tests, NULL, NULL);

@@ -108,7 +108,8 @@ struct seg {
     /* Derived from ar and limit by seg_cache_update() for the access fast
      * path: the lowest and highest offsets an access may touch. */
     uint32_t lo, hi;
-    uint8_t acc; /* SEG_ACC_* */
+    uint8_t acc;  /* SEG_ACC_* */
+    uint8_t flat; /* SEG_ACC_R/W of acc when base is 0 and lo..hi is 0..4 GiB-1 */
 };
 #define SEG_ACC_R 0x1u /* readable */
 #define SEG_ACC_W 0x2u /* writable */
@@ -212,6 +213,9 @@ struct cpu {
     uint64_t budget_end;      /* cpu_run stops when icount reaches this */
     struct cpu_exception exc;
     uint8_t exit_req;         /* nonzero: leave cpu_run with this enum cpu_exit + 1 */
+    bool leave_block;         /* end the block being run after this instruction: a
+                                 Jcc was taken, an exit was asked for, or decoded
+                                 code was written (core/cpu/cpu.c) */
     jmp_buf fault_jmp;        /* where cpu_raise() unwinds to */
     uint32_t insn_eip;        /* EIP of the instruction being executed */
     uint32_t insn_esp;        /* ESP before it, restored when it faults */
@@ -220,6 +224,7 @@ struct cpu {
     struct tlb_entry tlb_read[TLB_SIZE];   /* loads and instruction fetch */
     struct tlb_entry tlb_write[TLB_SIZE];  /* stores; never maps a page holding decoded code */
     struct icache *icache;
+    uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c) */
 };
 
 /* Create the CPU's caches and put it in the state after RESET/INIT, switched

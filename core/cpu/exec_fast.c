@@ -1,0 +1,267 @@
+/* Fast forms: handlers specialised for the operand forms that dominate
+ * compiled code, chosen once per instruction when its block is decoded
+ * (cpu_handler in cpu.c asks cpu_fast_form).
+ *
+ * The general handlers read their operands through opnd_read() and
+ * opnd_write(), which look at each operand's kind and size on every
+ * execution. A fast form knows them: MOV r32, [mem] is one load into a
+ * register. Each fast form does exactly what the general handler does for
+ * its form -- the same accesses in the same order, the same faults, the
+ * same flag records -- and nothing else; any form not listed here runs the
+ * general handler. The ALU forms of lab 1 are chosen by alu_fast_form()
+ * (exec_fast_alu.c), so that a lab 1 handout runs the student's handlers.
+ *
+ * Every fast form here assumes a 32-bit address size and, where it
+ * matters, a 32-bit operand size: cpu_fast_form checks both.
+ */
+#include "cpu_internal.h"
+
+/* The offset of the memory operand with a 32-bit address size: any form,
+ * and [base + disp], the commonest, which gets fast forms of its own. */
+static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
+{
+    uint32_t off = in->disp;
+    if (in->ea_base != EA_NONE)
+        off += cpu->r[in->ea_base];
+    if (in->ea_index != EA_NONE)
+        off += cpu->r[in->ea_index] << in->ea_scale;
+    return off;
+}
+
+static inline uint32_t ea_bd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + cpu->r[in->ea_base];
+}
+
+/* ---- MOV, MOVZX, LEA -------------------------------------------------------- */
+
+static void mov_r32_r32(struct cpu *cpu, const struct insn *in)
+{
+    cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];
+}
+
+static void mov_r32_imm(struct cpu *cpu, const struct insn *in)
+{
+    cpu->r[in->o[0].reg] = in->imm;
+}
+
+static void movzx_r32_r8(struct cpu *cpu, const struct insn *in)
+{
+    cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);
+}
+
+static void lea_r32(struct cpu *cpu, const struct insn *in)
+{
+    cpu->r[in->o[0].reg] = ea_any(cpu, in);
+}
+
+/* A load into a 32-bit register that missed the fast path; out of line,
+ * so that the fast path needs no stack frame. */
+static __attribute__((noinline)) void load_r32_slow(struct cpu *cpu, const struct insn *in,
+                                                    uint32_t off, unsigned size)
+{
+    cpu->r[in->o[0].reg] = mem_load_seg(cpu, in->seg, off, size);
+}
+
+static inline void load_r32(struct cpu *cpu, const struct insn *in, uint32_t off, unsigned size)
+{
+    if (vlab_likely(cpu->seg[in->seg].flat & SEG_ACC_R)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_read, off, size, cpu->cpl == 3);
+        if (e) {
+            cpu->r[in->o[0].reg] = load_le((const uint8_t *)(e->addend + off), size);
+            return;
+        }
+    }
+    load_r32_slow(cpu, in, off, size);
+}
+
+/* The memory forms, each for [base + disp] (_bd) and any address (_any). */
+#define MEM_FORMS(X)                                                                     \
+    X(mov_r32_m32, load_r32(cpu, in, off, 4))                                             \
+    X(movzx_r32_m8, load_r32(cpu, in, off, 1))                                            \
+    X(mov_m32_r32, mem_store(cpu, in->seg, off, 4, cpu->r[in->o[1].reg]))                 \
+    X(mov_m32_imm, mem_store(cpu, in->seg, off, 4, in->imm))                              \
+    X(mov_r8_m8, reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, off, 1)))         \
+    X(mov_m8_r8, mem_store(cpu, in->seg, off, 1, reg_read(cpu, in->o[1].reg, 1)))
+
+#define X(name, body)                                                  \
+    static void name##_bd(struct cpu *cpu, const struct insn *in)      \
+    {                                                                  \
+        uint32_t off = ea_bd(cpu, in);                                 \
+        body;                                                          \
+    }                                                                  \
+    static void name##_any(struct cpu *cpu, const struct insn *in)     \
+    {                                                                  \
+        uint32_t off = ea_any(cpu, in);                                \
+        body;                                                          \
+    }
+MEM_FORMS(X)
+#undef X
+
+/* The _bd or _any variant of a memory form. */
+#define MEM_FORM(in, name) (is_bd(in) ? name##_bd : name##_any)
+
+static bool is_bd(const struct insn *in)
+{
+    return in->ea_base != EA_NONE && in->ea_index == EA_NONE;
+}
+
+static exec_fn *mov_form(const struct insn *in)
+{
+    const struct opnd *d = &in->o[0], *s = &in->o[1];
+    if (d->size == 4 && d->kind == OK_REG) {
+        if (s->kind == OK_REG)
+            return mov_r32_r32;
+        if (s->kind == OK_IMM)
+            return mov_r32_imm;
+        if (s->kind == OK_MEM)
+            return MEM_FORM(in, mov_r32_m32);
+    }
+    if (d->size == 4 && d->kind == OK_MEM) {
+        if (s->kind == OK_REG)
+            return MEM_FORM(in, mov_m32_r32);
+        if (s->kind == OK_IMM)
+            return MEM_FORM(in, mov_m32_imm);
+    }
+    if (d->size == 1 && d->kind == OK_REG && s->kind == OK_MEM)
+        return MEM_FORM(in, mov_r8_m8);
+    if (d->size == 1 && d->kind == OK_MEM && s->kind == OK_REG)
+        return MEM_FORM(in, mov_m8_r8);
+    return NULL;
+}
+
+static exec_fn *movzx_form(const struct insn *in)
+{
+    if (in->o[0].size != 4 || in->o[1].size != 1)
+        return NULL;
+    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : movzx_r32_r8;
+}
+
+/* ---- TEST ------------------------------------------------------------------- */
+
+static void test_r32_r32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];
+    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);
+}
+
+static void test_r8_r8(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = reg_read(cpu, in->o[1].reg, 1);
+    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);
+}
+
+static exec_fn *test_form(const struct insn *in)
+{
+    if (in->o[0].kind != OK_REG || in->o[1].kind != OK_REG)
+        return NULL;
+    return in->o[0].size == 4 ? test_r32_r32 : in->o[0].size == 1 ? test_r8_r8 : NULL;
+}
+
+/* ---- Near branches ------------------------------------------------------- */
+
+/* JMP rel: EIP = EIP + displacement, checked against the CS limit
+ * (32-bit operand size: no truncation). */
+static void jmp_rel(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t target = cpu->eip + in->imm;
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu->eip = target;
+}
+
+/* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
+ * last flag-setting operation was 32 bits wide and the answer is in its
+ * record without computing EFLAGS, as cond_true() (flags.c) does in general:
+ * ZF and SF from the result; the unsigned and signed orders of a compare (a
+ * SUB record whose result is dst - src, so no borrow came in); a logic
+ * operation's CF = OF = 0. Returns 1 or 0, or -1: ask cond_true(). */
+static inline int cond_fast(const struct cpu *cpu, unsigned cc)
+{
+    const struct lazy_flags *lf = &cpu->lf;
+    bool neg = cc & 1;
+    if (lf->size == 4 && lf->op != LF_NONE) {
+        uint32_t d = lf->dst, s = lf->src, r = lf->res;
+        bool compare = lf->op == LF_SUB && r == d - s;
+        bool logic = lf->op == LF_LOGIC;
+        switch (cc >> 1) {
+        case CC_E >> 1: return (r == 0) != neg;
+        case CC_S >> 1: return ((int32_t)r < 0) != neg;
+        case CC_B >> 1:
+            if (compare || logic)
+                return (compare && d < s) != neg;
+            break;
+        case CC_BE >> 1:
+            if (compare || logic)
+                return (compare ? d <= s : r == 0) != neg;
+            break;
+        case CC_L >> 1:
+            if (compare || logic)
+                return (compare ? (int32_t)d < (int32_t)s : (int32_t)r < 0) != neg;
+            break;
+        case CC_LE >> 1:
+            if (compare || logic)
+                return (compare ? (int32_t)d <= (int32_t)s : (int32_t)r <= 0) != neg;
+            break;
+        default:
+            break;
+        }
+    }
+    return -1;
+}
+
+/* Jcc taken: EIP + displacement, checked against the CS limit. */
+static void jcc_take(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t target = cpu->eip + in->imm;
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu_branch_taken(cpu, target);
+}
+
+/* A condition cond_fast() cannot answer; out of line, so that the fast
+ * path needs no stack frame. */
+static __attribute__((noinline)) void jcc_slow(struct cpu *cpu, const struct insn *in, unsigned cc)
+{
+    if (cond_true(cpu, cc))
+        jcc_take(cpu, in);
+}
+
+#define JCC_FORM(cc)                                                  \
+    static void jcc_##cc(struct cpu *cpu, const struct insn *in)      \
+    {                                                                 \
+        int taken = cond_fast(cpu, cc);                               \
+        if (taken > 0)                                                \
+            jcc_take(cpu, in);                                        \
+        else if (taken < 0)                                           \
+            jcc_slow(cpu, in, cc);                                    \
+    }
+JCC_FORM(CC_O) JCC_FORM(CC_NO) JCC_FORM(CC_B) JCC_FORM(CC_AE)
+JCC_FORM(CC_E) JCC_FORM(CC_NE) JCC_FORM(CC_BE) JCC_FORM(CC_A)
+JCC_FORM(CC_S) JCC_FORM(CC_NS) JCC_FORM(CC_P) JCC_FORM(CC_NP)
+JCC_FORM(CC_L) JCC_FORM(CC_GE) JCC_FORM(CC_LE) JCC_FORM(CC_G)
+#undef JCC_FORM
+
+static exec_fn *const jcc_forms[16] = {
+    jcc_CC_O, jcc_CC_NO, jcc_CC_B, jcc_CC_AE, jcc_CC_E, jcc_CC_NE, jcc_CC_BE, jcc_CC_A,
+    jcc_CC_S, jcc_CC_NS, jcc_CC_P, jcc_CC_NP, jcc_CC_L, jcc_CC_GE, jcc_CC_LE, jcc_CC_G,
+};
+
+/* ---- The choice ---------------------------------------------------------- */
+
+exec_fn *cpu_fast_form(const struct insn *in)
+{
+    if (in->asize != 4)
+        return NULL;
+    switch (in->d.exec) {
+    case EX_MOV: return mov_form(in);
+    case EX_MOVZX: return movzx_form(in);
+    case EX_LEA: return in->o[0].size == 4 ? lea_r32 : NULL;
+    case EX_TEST: return test_form(in);
+    case EX_JMP: return in->osize == 4 && in->o[0].kind == OK_IMM ? jmp_rel : NULL;
+    case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NULL;
+    case EX_ALU:
+    case EX_INCDEC: return alu_fast_form(in);
+    default: return NULL;
+    }
+}

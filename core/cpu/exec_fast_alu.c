@@ -1,0 +1,113 @@
+/* Fast forms of lab 1's arithmetic (see exec_fast.c for what a fast form
+ * is): ADD OR AND SUB XOR CMP with register and immediate operands, and
+ * INC and DEC of a register, all 32 bits wide.
+ *
+ * They belong to the reference solution of lab 1: each one is ex_ALU or
+ * ex_INCDEC (exec_alu.c) for one form, so in a lab 1 handout
+ * alu_fast_form() chooses none, and every ALU instruction runs the
+ * handlers the student writes. Nothing to write here: the lab's
+ * instructions are correct without fast forms, only slower.
+ */
+#include "cpu_internal.h"
+
+/* BEGIN SOLUTION lab01 */
+
+/* The operation of each fast form: its result, whether it writes it back,
+ * and its lazy-flags record (as ex_ALU's table says). ADC and SBB read CF
+ * and keep the general handler. */
+#define ALU_FORMS(X)                                 \
+    X(add, d + s, true, LF_ADD)                      \
+    X(or, d | s, true, LF_LOGIC)                     \
+    X(and, d & s, true, LF_LOGIC)                    \
+    X(sub, d - s, true, LF_SUB)                      \
+    X(xor, d ^ s, true, LF_LOGIC)                    \
+    X(cmp, d - s, false, LF_SUB)
+
+#define X(name, expr, writes, lf)                                              \
+    static void name##_r32_r32(struct cpu *cpu, const struct insn *in)         \
+    {                                                                          \
+        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];           \
+        uint32_t r = expr;                                                     \
+        if (writes)                                                            \
+            cpu->r[in->o[0].reg] = r;                                          \
+        flags_lazy(cpu, lf, 4, d, s, r);                                       \
+    }                                                                          \
+    static void name##_r32_imm(struct cpu *cpu, const struct insn *in)         \
+    {                                                                          \
+        uint32_t d = cpu->r[in->o[0].reg], s = in->imm;                        \
+        uint32_t r = expr;                                                     \
+        if (writes)                                                            \
+            cpu->r[in->o[0].reg] = r;                                          \
+        flags_lazy(cpu, lf, 4, d, s, r);                                       \
+    }
+ALU_FORMS(X)
+#undef X
+
+/* Indexed by the ALU operation (ALU_ADD ... ALU_CMP); NULL: no fast form. */
+static exec_fn *const alu_r32_r32[8] = {
+    [ALU_ADD] = add_r32_r32, [ALU_OR] = or_r32_r32, [ALU_AND] = and_r32_r32,
+    [ALU_SUB] = sub_r32_r32, [ALU_XOR] = xor_r32_r32, [ALU_CMP] = cmp_r32_r32,
+};
+static exec_fn *const alu_r32_imm[8] = {
+    [ALU_ADD] = add_r32_imm, [ALU_OR] = or_r32_imm, [ALU_AND] = and_r32_imm,
+    [ALU_SUB] = sub_r32_imm, [ALU_XOR] = xor_r32_imm, [ALU_CMP] = cmp_r32_imm,
+};
+
+/* ex_INCDEC's keep_cf: put the CF of the current record into EFLAGS before
+ * an INC/DEC record replaces it. The commonest records give CF directly
+ * (a compare without borrow in, an addition without carry in, a logic
+ * operation); flags_arith() works out the rest. */
+static void keep_cf_fast(struct cpu *cpu)
+{
+    const struct lazy_flags *lf = &cpu->lf;
+    bool cf;
+    if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src)
+        cf = lf->dst < lf->src;
+    else if (lf->op == LF_LOGIC)
+        cf = false;
+    else if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
+        return;
+    else if (lf->op == LF_ADD && lf->size == 4 && lf->res == lf->dst + lf->src)
+        cf = lf->res < lf->dst;
+    else
+        cf = (flags_arith(cpu) & EFLAGS_CF) != 0;
+    cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (cf ? EFLAGS_CF : 0);
+}
+
+static void inc_r32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t d = cpu->r[in->o[0].reg];
+    cpu->r[in->o[0].reg] = d + 1;
+    keep_cf_fast(cpu);
+    flags_lazy(cpu, LF_INC, 4, d, 1, d + 1);
+}
+
+static void dec_r32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t d = cpu->r[in->o[0].reg];
+    cpu->r[in->o[0].reg] = d - 1;
+    keep_cf_fast(cpu);
+    flags_lazy(cpu, LF_DEC, 4, d, 1, d - 1);
+}
+/* END SOLUTION */
+/* STUB: */
+
+/* The fast form of an ALU (ex_ALU) or INC/DEC (ex_INCDEC) instruction, or
+ * NULL to run the general handler. Called when a block is decoded, for
+ * instructions with a 32-bit address size. */
+exec_fn *alu_fast_form(const struct insn *in)
+{
+    /* BEGIN SOLUTION lab01 */
+    const struct opnd *d = &in->o[0], *s = &in->o[1];
+    if (d->kind != OK_REG || d->size != 4)
+        return NULL;
+    if (in->d.exec == EX_INCDEC)
+        return in->d.arg ? dec_r32 : inc_r32;
+    if (s->kind == OK_REG)
+        return alu_r32_r32[in->d.arg & 7];
+    if (s->kind == OK_IMM)
+        return alu_r32_imm[in->d.arg & 7];
+    return NULL;
+    /* END SOLUTION */
+    /* STUB: (void)in; return NULL; */
+}
