@@ -71,18 +71,26 @@ static void draw_code(struct vm *vm, const struct viz_surf *s, int y)
     struct viz_insn_line lines[DISASM_MAX];
     unsigned at, n = viz_disasm_around(vm, rows > 3 ? 2 : 0, rows < DISASM_MAX ? (unsigned)rows : DISASM_MAX,
                                        lines, &at);
+    /* The instructions' text comes first: the bytes get the columns the
+     * longest text leaves (at most 6 bytes, '+' when some are not shown). */
+    int longest = 0;
+    for (unsigned k = 0; k < n; k++)
+        if ((int)strlen(lines[k].text) > longest)
+            longest = (int)strlen(lines[k].text);
+    int room = s->w - 12 - longest - 1, shown = room >= 19 ? 6 : room / 3 - 1;
     for (unsigned k = 0; k < n; k++) {
         const struct viz_insn_line *l = &lines[k];
         char bytes[32] = "";
-        for (unsigned b = 0; b < l->len && b < 6; b++)
-            snprintf(bytes + 3 * b, sizeof(bytes) - 3 * b, "%02x ", l->bytes[b]);
-        if (l->len > 6)
-            strcpy(bytes + 17, "+");
+        for (int b = 0; b < (int)l->len && b < shown; b++)
+            snprintf(bytes + 3 * b, sizeof(bytes) - 3 * (size_t)b, "%02x ", l->bytes[b]);
+        if (shown >= 0 && (int)l->len > shown)
+            strcpy(bytes + 3 * shown - (shown == 6), "+");
+        int width = room >= 19 ? 18 : shown >= 0 ? 3 * shown + 1 : 0;
         int row = y + 1 + (int)k;
         unsigned attr = k == at ? VA_BOLD | VA_REVERSE : 0;
         if (k == at)
             viz_paint(s, 0, row, s->w, attr);
-        viz_printf(s, 0, row, attr, "%s %08" PRIx32 "  %-18s %s", k == at ? ">" : " ", l->eip,
+        viz_printf(s, 0, row, attr, "%s %08" PRIx32 "  %-*s %s", k == at ? ">" : " ", l->eip, width,
                    l->readable ? bytes : "??", l->text);
     }
 }
