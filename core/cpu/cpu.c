@@ -240,9 +240,7 @@ static void mark_code_page(struct cpu *cpu, struct pm_page *page)
     if (page->code)
         return;
     page->code = true;
-    for (unsigned k = 0; k < TLB_SIZE; k++)
-        if (cpu->tlb_write[k].page == page)
-            cpu->tlb_write[k].tag = TLB_INVALID;
+    cpu_tlb_drop_writes(cpu, page);
 }
 
 /* STI and the loads of a segment register (MOV SS and POP SS among them)
@@ -314,11 +312,11 @@ static struct fetched fetch(struct cpu *cpu)
     gva_t lin = cs->base + eip;
     bool user = cpu->cpl == 3;
     unsigned off = lin & VLAB_PAGE_MASK;
-    struct tlb_entry *t = &cpu->tlb_read[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if (vlab_unlikely(t->tag != tlb_tag(lin, user))) {
+    struct tlb_entry *t = &cpu->tlb_read[tlb_index(lin)];
+    if (vlab_unlikely(!tlb_match(t, lin, user))) {
         struct pm_page *p;
         cpu_translate(cpu, lin, user ? MMU_USER | MMU_FETCH : MMU_FETCH, &p);
-        if (!p || t->tag != tlb_tag(lin, user))
+        if (!p || !tlb_match(t, lin, user))
             return (struct fetched){ .single = fetch_slow(cpu, lin, user) };
     }
     if (vlab_unlikely(off > VLAB_PAGE_SIZE - 15)) {

@@ -158,15 +158,26 @@ static inline gva_t seg_lin(struct cpu *cpu, unsigned sreg, uint32_t off, unsign
  * RAM page or NULL for device memory. */
 gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page);
 
+/* Drop every store translation to `page`: it now holds decoded code, so
+ * stores to it must take the slow path (cpu.c). */
+void cpu_tlb_drop_writes(struct cpu *cpu, const struct pm_page *page);
+
 /* Slow paths: segment checks are done; these translate (page walk, #PF),
  * handle page-crossing and MMIO, and refill the TLB. `user` says whether
  * the access is checked as CPL 3 (false for implicit supervisor accesses). */
 uint32_t mem_load_slow(struct cpu *cpu, gva_t lin, unsigned size, bool user);
 void mem_store_slow(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user);
 
-static inline uint32_t tlb_tag(gva_t lin, bool user)
+static inline unsigned tlb_index(gva_t lin)
 {
-    return (lin & ~VLAB_PAGE_MASK) | (uint32_t)user;
+    return (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
+}
+
+/* Does TLB entry `e` map the page of `lin` for an access at CPL 3 (`user`)
+ * or at CPL 0-2? */
+static inline bool tlb_match(const struct tlb_entry *e, gva_t lin, bool user)
+{
+    return e->tag[user] == (lin & ~VLAB_PAGE_MASK);
 }
 
 static inline uint32_t load_le(const uint8_t *p, unsigned size)
@@ -184,16 +195,16 @@ static inline void store_le(uint8_t *p, unsigned size, uint32_t v)
 /* Load/store `size` (1, 2, 4) bytes at a linear address. */
 static inline uint32_t lin_load(struct cpu *cpu, gva_t lin, unsigned size, bool user)
 {
-    const struct tlb_entry *e = &cpu->tlb_read[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
+    const struct tlb_entry *e = &cpu->tlb_read[tlb_index(lin)];
+    if (vlab_likely(tlb_match(e, lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
         return load_le((const uint8_t *)(e->addend + lin), size);
     return mem_load_slow(cpu, lin, size, user);
 }
 
 static inline void lin_store(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v, bool user)
 {
-    const struct tlb_entry *e = &cpu->tlb_write[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if (vlab_likely(e->tag == tlb_tag(lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
+    const struct tlb_entry *e = &cpu->tlb_write[tlb_index(lin)];
+    if (vlab_likely(tlb_match(e, lin, user) && (lin & VLAB_PAGE_MASK) <= VLAB_PAGE_SIZE - size))
         store_le((uint8_t *)(e->addend + lin), size, v);
     else
         mem_store_slow(cpu, lin, size, v, user);
@@ -206,8 +217,8 @@ static inline void lin_store(struct cpu *cpu, gva_t lin, unsigned size, uint32_t
 static inline const struct tlb_entry *tlb_find(const struct tlb_entry *tlb, gva_t lin,
                                                unsigned size, bool user)
 {
-    const struct tlb_entry *e = &tlb[(lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
-    if (vlab_likely(e->tag == tlb_tag(lin + size - 1, user)))
+    const struct tlb_entry *e = &tlb[tlb_index(lin)];
+    if (vlab_likely(tlb_match(e, lin + size - 1, user)))
         return e;
     return NULL;
 }

@@ -19,11 +19,32 @@
 
 static void tlb_set(struct cpu *cpu, struct tlb_entry *e, gva_t lin, bool user, gpa_t pa, struct pm_page *p)
 {
-    e->tag = tlb_tag(lin, user);
+    uint32_t page = lin & ~VLAB_PAGE_MASK;
+    e->tag[0] = page;
+    e->tag[1] = user ? page : TLB_INVALID; /* see struct tlb_entry */
     e->phys = (uint32_t)(pa & ~(gpa_t)VLAB_PAGE_MASK);
-    e->addend = (uintptr_t)p->host - (uintptr_t)(lin & ~VLAB_PAGE_MASK);
+    e->addend = (uintptr_t)p->host - (uintptr_t)page;
     e->page = p;
     cpu->code_epoch++; /* fetch may now find another page: block links are void (cpu.c) */
+}
+
+static void tlb_invalidate(struct tlb_entry *e)
+{
+    e->tag[0] = e->tag[1] = TLB_INVALID;
+}
+
+/* Enter a translation at index `idx` of one TLB (`tlb` and its `victim`
+ * array): the entry it replaces becomes the victim, unless it maps the
+ * same page (then the victim, too, must not keep that page). */
+static void tlb_fill(struct cpu *cpu, struct tlb_entry *tlb, struct tlb_entry *victim, unsigned idx,
+                     gva_t lin, bool user, gpa_t pa, struct pm_page *p)
+{
+    uint32_t page = lin & ~VLAB_PAGE_MASK;
+    if (victim[idx].tag[0] == page)
+        tlb_invalidate(&victim[idx]);
+    if (tlb[idx].tag[0] != page && tlb[idx].tag[0] != TLB_INVALID)
+        victim[idx] = tlb[idx];
+    tlb_set(cpu, &tlb[idx], lin, user, pa, p);
 }
 
 static bool alignment_checking(const struct cpu *cpu)
@@ -32,12 +53,35 @@ static bool alignment_checking(const struct cpu *cpu)
 }
 
 /* A translation the TLB already holds: no walk, as on the hardware (the
- * trace's page walks are the TLB's misses). */
-static const struct tlb_entry *tlb_hit(const struct cpu *cpu, gva_t lin, unsigned access)
+ * trace's page walks are the TLB's misses). A hit on the victim swaps it
+ * with the main entry, where the fast paths look. */
+static const struct tlb_entry *tlb_hit(struct cpu *cpu, gva_t lin, unsigned access)
 {
-    unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
-    const struct tlb_entry *e = (access & MMU_WRITE) ? &cpu->tlb_write[idx] : &cpu->tlb_read[idx];
-    return e->tag == tlb_tag(lin, (access & MMU_USER) != 0) ? e : NULL;
+    unsigned idx = tlb_index(lin);
+    bool write = access & MMU_WRITE, user = access & MMU_USER;
+    struct tlb_entry *e = write ? &cpu->tlb_write[idx] : &cpu->tlb_read[idx];
+    if (tlb_match(e, lin, user))
+        return e;
+    struct tlb_entry *v = write ? &cpu->tlb_write_victim[idx] : &cpu->tlb_read_victim[idx];
+    if (!tlb_match(v, lin, user))
+        return NULL;
+    struct tlb_entry old = *e;
+    *e = *v;
+    *v = old;
+    return e;
+}
+
+/* Remember that 4 MiB region of `lin` may have entries of a 4 MiB page. */
+static void note_large(struct cpu *cpu, gva_t lin)
+{
+    unsigned region = lin >> 22;
+    cpu->tlb_large[region / 32] |= 1u << (region % 32);
+}
+
+static bool region_has_large(const struct cpu *cpu, gva_t lin)
+{
+    unsigned region = lin >> 22;
+    return (cpu->tlb_large[region / 32] >> (region % 32)) & 1;
 }
 
 gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page **page)
@@ -49,6 +93,7 @@ gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page 
         return hit->phys | (lin & VLAB_PAGE_MASK);
     }
     gpa_t pa = lin;
+    bool large = false;
     if (cpu->cr0 & CR0_PG) {
         struct mmu_walk w;
         bool ok = mmu_walk(cpu->mem, cpu->cr0, cpu->cr3, cpu->cr4, lin, access, &w);
@@ -56,14 +101,17 @@ gpa_t cpu_translate(struct cpu *cpu, gva_t lin, unsigned access, struct pm_page 
         if (!ok)
             cpu_page_fault(cpu, lin, w.error);
         pa = w.pa;
+        large = w.large;
     }
     struct pm_page *p = physmem_page(cpu->mem, pa);
     *page = p;
     if (p && !(user && alignment_checking(cpu))) {
-        unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
-        tlb_set(cpu, &cpu->tlb_read[idx], lin, user, pa, p);
+        unsigned idx = tlb_index(lin);
+        if (large)
+            note_large(cpu, lin);
+        tlb_fill(cpu, cpu->tlb_read, cpu->tlb_read_victim, idx, lin, user, pa, p);
         if ((access & MMU_WRITE) && !p->code)
-            tlb_set(cpu, &cpu->tlb_write[idx], lin, user, pa, p);
+            tlb_fill(cpu, cpu->tlb_write, cpu->tlb_write_victim, idx, lin, user, pa, p);
     }
     return pa;
 }
@@ -190,9 +238,9 @@ void mem_probe_write(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t size
     gva_t end_page = (lin + size - 1) & ~VLAB_PAGE_MASK;
     bool user = cpu->cpl == 3;
     for (gva_t at = lin;; at = (at & ~VLAB_PAGE_MASK) + VLAB_PAGE_SIZE) {
-        const struct tlb_entry *e = &cpu->tlb_write[(at >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1)];
+        const struct tlb_entry *e = &cpu->tlb_write[tlb_index(at)];
         struct pm_page *p;
-        if (e->tag != tlb_tag(at, user))
+        if (!tlb_match(e, at, user))
             cpu_translate(cpu, at, access_of(true, user), &p);
         if ((at & ~VLAB_PAGE_MASK) == end_page)
             break;
@@ -204,18 +252,50 @@ void cpu_tlb_flush(struct cpu *cpu)
     trace_tlb_flush(cpu, false, 0);
     cpu->code_epoch++; /* see tlb_set */
     for (unsigned k = 0; k < TLB_SIZE; k++) {
-        cpu->tlb_read[k].tag = TLB_INVALID;
-        cpu->tlb_write[k].tag = TLB_INVALID;
+        tlb_invalidate(&cpu->tlb_read[k]);
+        tlb_invalidate(&cpu->tlb_write[k]);
+        tlb_invalidate(&cpu->tlb_read_victim[k]);
+        tlb_invalidate(&cpu->tlb_write_victim[k]);
     }
+    memset(cpu->tlb_large, 0, sizeof(cpu->tlb_large));
 }
 
+/* Drop the entries at index `idx` that map lin's page, or with
+ * `whole_region` any page of lin's 4 MiB region. */
+static void drop_at(struct cpu *cpu, unsigned idx, gva_t lin, bool whole_region)
+{
+    unsigned shift = whole_region ? 22 : VLAB_PAGE_SHIFT;
+    struct tlb_entry *e[4] = { &cpu->tlb_read[idx], &cpu->tlb_write[idx],
+                               &cpu->tlb_read_victim[idx], &cpu->tlb_write_victim[idx] };
+    for (unsigned k = 0; k < 4; k++)
+        if (((e[k]->tag[0] ^ lin) >> shift) == 0)
+            tlb_invalidate(e[k]);
+}
+
+/* INVLPG: forget the page holding `lin`. When that is a 4 MiB page, the
+ * TLB holds it as 4 KiB slices, all of which must go: so in a region that
+ * may have 4 MiB-page entries every entry of the region is dropped
+ * (invalidating more than needed is always allowed). */
 void cpu_tlb_flush_page(struct cpu *cpu, gva_t lin)
 {
-    unsigned idx = (lin >> VLAB_PAGE_SHIFT) & (TLB_SIZE - 1);
-    trace_tlb_flush(cpu, true, lin);
+    trace_tlb_flush(cpu, true, lin); /* one INVLPG, however many entries it drops */
     cpu->code_epoch++; /* see tlb_set */
-    cpu->tlb_read[idx].tag = TLB_INVALID;
-    cpu->tlb_write[idx].tag = TLB_INVALID;
+    if (!region_has_large(cpu, lin)) {
+        drop_at(cpu, tlb_index(lin), lin, false);
+        return;
+    }
+    for (unsigned k = 0; k < TLB_SIZE; k++)
+        drop_at(cpu, k, lin, true);
+}
+
+void cpu_tlb_drop_writes(struct cpu *cpu, const struct pm_page *page)
+{
+    for (unsigned k = 0; k < TLB_SIZE; k++) {
+        if (cpu->tlb_write[k].page == page)
+            tlb_invalidate(&cpu->tlb_write[k]);
+        if (cpu->tlb_write_victim[k].page == page)
+            tlb_invalidate(&cpu->tlb_write_victim[k]);
+    }
 }
 
 void cpu_paging_changed(struct cpu *cpu)

@@ -76,10 +76,38 @@ void ex_POP(struct cpu *cpu, const struct insn *in)
 /* PUSHA/PUSHAD: push eAX eCX eDX eBX, the eSP from before the instruction,
  * eBP eSI eDI. All eight slots are probed first so that a fault leaves
  * memory untouched. */
+/* The host address of the `bytes` bytes below (`below`) or from ESP on a
+ * flat 32-bit stack, when they lie on one page the TLB maps for the access
+ * (write or read) without wrapping around 4 GiB; else NULL. Accesses there
+ * cannot fault, touch no device and no decoded code. */
+static uint8_t *stack_run(struct cpu *cpu, uint32_t bytes, bool below, bool write)
+{
+    uint32_t esp = cpu->r[R_ESP];
+    uint32_t off = below ? esp - bytes : esp;
+    if (!stack32(cpu) || !(cpu->seg[S_SS].flat & (write ? SEG_ACC_W : SEG_ACC_R)) ||
+        (below ? esp < bytes : off + bytes < off))
+        return NULL;
+    const struct tlb_entry *e = tlb_find(write ? cpu->tlb_write : cpu->tlb_read, off, bytes,
+                                         cpu->cpl == 3);
+    return e ? (uint8_t *)(e->addend + off) : NULL;
+}
+
 void ex_PUSHA(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->osize;
     uint32_t old_esp = cpu->r[R_ESP];
+    uint8_t *slots = stack_run(cpu, 8 * size, true, true);
+    if (slots) { /* EAX goes highest, EDI at the new ESP */
+        for (unsigned r = R_EAX; r <= R_EDI; r++) {
+            uint32_t v = r == R_ESP ? old_esp : cpu->r[r];
+            if (size == 4)
+                store_le(slots + 4 * (7 - r), 4, v);
+            else
+                store_le(slots + 2 * (7 - r), 2, v);
+        }
+        cpu->r[R_ESP] = old_esp - 8 * size;
+        return;
+    }
     probe_stack(cpu, sp_get(cpu), 8, size);
     for (unsigned r = R_EAX; r <= R_EDI; r++)
         cpu_push(cpu, r == R_ESP ? old_esp : cpu->r[r], size);
@@ -91,8 +119,15 @@ void ex_POPA(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->osize;
     uint32_t v[8];
-    for (int r = R_EDI; r >= R_EAX; r--)
-        v[r] = cpu_pop(cpu, size);
+    const uint8_t *slots = stack_run(cpu, 8 * size, false, false);
+    if (slots) { /* EDI is at ESP, EAX highest */
+        for (unsigned r = R_EAX; r <= R_EDI; r++)
+            v[r] = size == 4 ? load_le(slots + 4 * (7 - r), 4) : load_le(slots + 2 * (7 - r), 2);
+        cpu->r[R_ESP] += 8 * size;
+    } else {
+        for (int r = R_EDI; r >= R_EAX; r--)
+            v[r] = cpu_pop(cpu, size);
+    }
     for (unsigned r = R_EAX; r <= R_EDI; r++)
         if (r != R_ESP)
             reg_write(cpu, r, size, v[r]);

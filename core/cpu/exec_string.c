@@ -186,6 +186,44 @@ static uint8_t *bulk_ptr(struct cpu *cpu, unsigned sreg, uint32_t off, uint32_t 
     return e ? (uint8_t *)(e->addend + off) : NULL;
 }
 
+/* Copy `bytes` from src to dst as MOVS does, one `size`-byte element after
+ * the other going up. That is what memmove does unless the destination
+ * starts inside the source after its start: then the elements copied
+ * repeat a pattern, and the element loop (with a constant size, so that
+ * each element is one host load and store) reproduces it. */
+static void bulk_move(uint8_t *dst, const uint8_t *src, uint32_t bytes, unsigned size)
+{
+    if (dst <= src || dst >= src + bytes) {
+        memmove(dst, src, bytes);
+        return;
+    }
+    for (uint32_t k = 0; k < bytes; k += size) {
+        switch (size) {
+        case 1: store_le(dst + k, 1, load_le(src + k, 1)); break;
+        case 2: store_le(dst + k, 2, load_le(src + k, 2)); break;
+        default: store_le(dst + k, 4, load_le(src + k, 4)); break;
+        }
+    }
+}
+
+/* Store `n` elements of `size` bytes, each the low bytes of `v`, at dst. */
+static void bulk_fill(uint8_t *dst, uint32_t n, unsigned size, uint32_t v)
+{
+    switch (size) {
+    case 1:
+        memset(dst, (int)(v & 0xff), n);
+        break;
+    case 2:
+        for (uint32_t k = 0; k < n; k++)
+            store_le(dst + 2 * k, 2, v);
+        break;
+    default:
+        for (uint32_t k = 0; k < n; k++)
+            store_le(dst + 4 * k, 4, v);
+        break;
+    }
+}
+
 /* REP MOVS and REP STOS going up with a 32-bit address size, a run of
  * elements at a time: as many of the `max` elements still to do as lie on
  * the current source and destination pages, when bulk_ptr() allows them.
@@ -207,15 +245,10 @@ static uint32_t str_bulk(struct cpu *cpu, const struct insn *in, const struct st
     if (!dst || (movs && !src))
         return 0;
     if (movs) {
-        for (uint32_t k = 0; k < n * size; k += size)
-            store_le(dst + k, size, load_le(src + k, size));
+        bulk_move(dst, src, n * size, size);
         cpu->r[R_ESI] = si + n * size;
-    } else if (size == 1) {
-        memset(dst, (int)(cpu->r[R_EAX] & 0xff), n);
     } else {
-        uint32_t v = cpu->r[R_EAX];
-        for (uint32_t k = 0; k < n * size; k += size)
-            store_le(dst + k, size, v);
+        bulk_fill(dst, n, size, cpu->r[R_EAX]);
     }
     cpu->r[R_EDI] = di + n * size;
     cpu->r[R_ECX] -= n;

@@ -248,32 +248,12 @@ void ex_CLTS(struct cpu *cpu, const struct insn *in)
     trace_sysreg(cpu, TRACE_SYSREG_CR0, old, cpu->cr0, 0);
 }
 
-/* The software TLB keeps 4 KiB pieces of a 4 MiB page in separate entries.
- * INVLPG must forget the whole page containing the address, so with PSE on
- * it drops every entry of the 4 MiB region (possibly a few 4 KiB entries
- * that did not need it: invalidating more is always allowed). */
-static void tlb_flush_4m_region(struct cpu *cpu, gva_t lin)
-{
-    trace_tlb_flush(cpu, true, lin); /* one INVLPG, however many entries it drops */
-    cpu->code_epoch++; /* fetch may find another page now: block links are void (cpu.c) */
-    for (unsigned k = 0; k < TLB_SIZE; k++) {
-        if (((cpu->tlb_read[k].tag ^ lin) >> 22) == 0 || ((cpu->tlb_write[k].tag ^ lin) >> 22) == 0) {
-            cpu->tlb_read[k].tag = TLB_INVALID;
-            cpu->tlb_write[k].tag = TLB_INVALID;
-        }
-    }
-}
-
 /* INVLPG m: forget the translation of the page holding the operand's linear
  * address. It touches no memory and raises no fault, not even for a
  * segment limit or an unmapped address. */
 void ex_INVLPG(struct cpu *cpu, const struct insn *in)
 {
-    gva_t lin = cpu->seg[in->seg].base + ea_offset(cpu, in);
-    if (cpu->cr4 & CR4_PSE)
-        tlb_flush_4m_region(cpu, lin);
-    else
-        cpu_tlb_flush_page(cpu, lin);
+    cpu_tlb_flush_page(cpu, cpu->seg[in->seg].base + ea_offset(cpu, in));
 }
 
 /* ---- Debug registers ---------------------------------------------------- */

@@ -154,12 +154,29 @@ struct lazy_flags {
     uint8_t size;           /* operand size in bytes */
 };
 
-/* One entry of the software TLB: linear page -> host pointer.
- * `tag` is the page's linear address | 1 if the entry is valid for CPL 3;
- * an invalid entry has tag TLB_INVALID, which no linear page matches. */
+/* The software TLB (core/cpu/cpu_mem.c): one for loads and instruction
+ * fetch, one for stores, each TLB_SIZE entries indexed by linear address
+ * bits 12..19 (direct-mapped), every entry backed by a victim entry of the
+ * same index. A refill moves the entry it replaces to the victim; a miss
+ * that finds its page in the victim swaps the two, without a page walk.
+ * So two pages whose numbers agree in bits 12..19 (the teaching kernel's
+ * code at 1 MiB and a user program at 1 GiB) both stay.
+ *
+ * An entry filled by a CPL 3 access serves supervisor accesses as well: a
+ * page the user may read (write) the supervisor may read (write) too, this
+ * CPU having no SMEP/SMAP. Entries of a 4 MiB page are 4 KiB slices of it;
+ * the TLB remembers which 4 MiB regions hold any, so that INVLPG elsewhere
+ * drops one page's entries only.
+ *
+ * The model is deterministic (no random replacement): the page walks of
+ * the trace are exactly its misses. It caches nothing the architecture
+ * forbids caching; what it keeps longer than another TLB would is what
+ * every TLB may keep until INVLPG or a CR3 load. */
 struct pm_page;
 struct tlb_entry {
-    uint32_t tag;
+    uint32_t tag[2];        /* [user]: the page's linear address when the entry
+                               serves accesses at CPL 0-2 ([0]) or CPL 3 ([1]),
+                               else TLB_INVALID, which no page address equals */
     uint32_t phys;          /* physical address of the page */
     uintptr_t addend;       /* host address = addend + linear address */
     struct pm_page *page;   /* the RAM page's record (for decoded-code tracking) */
@@ -167,6 +184,7 @@ struct tlb_entry {
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_INVALID 0xfffu
+#define TLB_REGIONS 1024u /* 4 MiB regions of the linear address space */
 
 /* Model-specific registers this CPU implements. */
 #define MSR_IA32_TSC 0x10u
@@ -223,6 +241,9 @@ struct cpu {
     /* Caches; never architecturally visible. */
     struct tlb_entry tlb_read[TLB_SIZE];   /* loads and instruction fetch */
     struct tlb_entry tlb_write[TLB_SIZE];  /* stores; never maps a page holding decoded code */
+    struct tlb_entry tlb_read_victim[TLB_SIZE];  /* what refills pushed out of them */
+    struct tlb_entry tlb_write_victim[TLB_SIZE];
+    uint32_t tlb_large[TLB_REGIONS / 32];  /* bit set: the region may have 4 MiB-page entries */
     struct icache *icache;
     uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c) */
 };

@@ -1,8 +1,9 @@
 /* Guest physical memory and the bus for port I/O and MMIO.
  *
  * RAM is lazily backed: the guest sees `ram_size` bytes starting at physical
- * address 0, and a 4 KiB host page is allocated only when the guest (or a
- * loader) first touches it. Addresses outside RAM belong to the bus: a
+ * address 0, and host memory is allocated 4 MiB at a time when the guest (or
+ * a loader) first touches a page there (the host kernel backs each page only
+ * once it is used). Addresses outside RAM belong to the bus: a
  * device registered there answers, and an unclaimed address reads as all
  * ones and ignores writes, as on a PC.
  *
@@ -28,8 +29,9 @@ struct pm_page {
 struct physmem {
     uint64_t ram_size;        /* bytes of RAM, a multiple of 4 KiB */
     struct pm_page **chunks;  /* ram_size / 4 MiB chunk pointers, each lazily allocated */
+    uint8_t **chunk_mem;      /* each chunk's host memory, allocated with its records */
     size_t nchunks;
-    size_t pages_backed;      /* host pages allocated so far */
+    size_t pages_backed;      /* host pages touched so far */
 };
 
 /* Set up `ram_size` bytes of RAM (rounded up to 4 KiB, at most 4 GiB).
