@@ -7,15 +7,9 @@
 # wrong checksum makes vlab bench fail; bad options give status 2. The
 # teaching kernel's `bench` program runs each workload under `vlab run` and
 # refuses an unknown one. No timing is checked: only that times were measured.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=$BUILD/vlab
-pass=0 fail=0 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
 status_is() { # status_is <want> <name> <command...>
     local want=$1 name=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"
@@ -153,5 +147,4 @@ for args in "--runs 0" "--runs x" "--size 0" "--size -1" "--size abc" "--workloa
     grep -q "vlab bench" "$tmp/err" && ok || bad "vlab bench $args: no message"
 done
 
-echo "bench: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+finish bench

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # The vlab program as a user meets it: boot the hello guest, and get one
 # clear sentence (and exit status 2) for bad options and bad images.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=$BUILD/vlab
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 check() { # check <name> <expected status> <pattern in output> <command...>
     local name=$1 want=$2 pattern=$3; shift 3
@@ -43,5 +39,4 @@ check "unknown command" 2 "unknown command" "$VLAB" frobnicate
 check "help lists run" 0 "run +boot a Multiboot" "$VLAB" help
 check "disasm lists instructions" 0 "out +dx,al" "$VLAB" disasm "$BUILD/guests/hello.elf"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli

@@ -5,15 +5,8 @@
 # dumps of two builds (cmp) shows exactly where a change altered behaviour —
 # the check an optimisation of the interpreter gets where the host CPU
 # cannot serve as the oracle.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 DIFFTEST=$BUILD/tests/difftest
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
 
 n=20000
 "$DIFFTEST" --sequences $n --seed 7 --dump "$tmp/a" >"$tmp/out-a" 2>&1 || bad "first run: $(tail -1 "$tmp/out-a")"
@@ -32,5 +25,4 @@ cmp -s <(head -200 "$tmp/a") "$tmp/c" && bad "seeds 7 and 8 gave the same dump" 
 "$DIFFTEST" --sequences 10 --dump /nonexistent/dir/x >"$tmp/out-d" 2>&1
 [ $? -eq 2 ] && grep -q '/nonexistent/dir/x' "$tmp/out-d" && ok || bad "unwritable dump: $(cat "$tmp/out-d")"
 
-echo "difftest_dump: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish difftest_dump

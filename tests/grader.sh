@@ -6,21 +6,10 @@
 # sleeper, an instruction budget, a bad image) where each misbehaving test
 # fails alone with its reason and the others pass; exit statuses; no
 # process left behind after an interrupt.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=${VLAB:-$BUILD/vlab}
 BASIC=tests/grader/basic
 ROBUST=tests/grader/robust
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
-check() { # check <name> <command...>: passes when the command succeeds
-    local name=$1; shift
-    if "$@"; then ok; else bad "$name"; fi
-}
 
 [ -f "$BUILD/guests/kernel.elf" ] || { echo "grader: guests are missing (make all builds them)"; echo "grader: 0 passed, 1 failed"; exit 1; }
 
@@ -125,5 +114,4 @@ sleep 0.2
 left() { pgrep -f '^sleep 30$' || pgrep -f "^$VLAB grade $ROBUST"; }
 check "no test process is left after SIGINT" [ -z "$(left)" ]
 
-echo "grader: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish grader

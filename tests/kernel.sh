@@ -2,15 +2,8 @@
 # The teaching kernel boots through its whole test list on vlab, with the same
 # console output as under qemu-system-i386, and deterministically: two runs
 # retire the same number of instructions.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 IMAGE=$BUILD/guests/kernel.elf
-pass=0 fail=0 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
 
 [ -f "$IMAGE" ] || { echo "kernel: $IMAGE is missing (make all builds it)"; echo "kernel: 0 passed, 1 failed"; exit 1; }
 
@@ -41,5 +34,4 @@ else
     echo "kernel: SKIPPED the QEMU comparison (qemu-system-i386 not installed)"; skip=$((skip + 1))
 fi
 
-echo "kernel: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+finish kernel

@@ -5,14 +5,10 @@
 # in red with its linear address; runs of entries are collapsed, so the
 # whole address space is a handful of nodes; a page fault's walk ends in a
 # #PF note; bad arguments and points the run never reaches give status 2.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=$BUILD/vlab
 IMAGE=$BUILD/guests/kernel.elf
 WALK_RED='#e00000' # COLOR_WALK in visualizer/pt.c
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # Under the sanitizers: Graphviz's layout and renderers, and the font
 # libraries below them, keep allocations until exit; they are not ours.
@@ -20,12 +16,6 @@ printf 'leak:%s\n' libgvc libcgraph libcdt libgvplugin libfontconfig libglib lib
     libfreetype >"$tmp/lsan.supp"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp"
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
-check() { # check <name> <command...>: passes when the command succeeds
-    local name=$1; shift
-    if "$@"; then ok; else bad "$name"; fi
-}
 pt() { "$VLAB" pt "$@" 2>>"$tmp/stderr"; } # vlab pt, its messages kept aside
 status_is() { # status_is <want> <command...>: the command exits with <want>
     local want=$1; shift
@@ -99,5 +89,4 @@ check "a point never reached is explained" grep -q 'before event=ring:3#1000' "$
 check "nothing written after an error" [ ! -e "$tmp/x.dot" ]
 check "a missing image: status 2" status_is 2 "$VLAB" pt -o "$tmp/x.dot" "$tmp/none.elf"
 
-echo "pt: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish pt

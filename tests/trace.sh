@@ -4,20 +4,9 @@
 # exactly the events of those kinds, with the numbers they have in the whole
 # stream; every JSON line parses; the teaching kernel shows every kind the
 # machine emits.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=$BUILD/vlab
 IMAGE=$BUILD/guests/kernel.elf
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
-check() { # check <name> <command...>: passes when the command succeeds
-    local name=$1; shift
-    if "$@"; then ok; else bad "$name"; fi
-}
 
 [ -f "$IMAGE" ] || { echo "trace: $IMAGE is missing (make all builds it)"; echo "trace: 0 passed, 1 failed"; exit 1; }
 
@@ -66,5 +55,4 @@ check "the run's summary counts system register loads" grep -qE '^vlab: system r
 check "an unknown kind is refused with status 2" [ $? -eq 2 ]
 check "an unknown kind is named" grep -q "unknown event kind 'bogus'" "$tmp/bogus.out"
 
-echo "trace: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish trace

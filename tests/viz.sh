@@ -5,20 +5,10 @@
 # against its linear address; Enter on a #PF shows the walk that faulted;
 # console, help overlay, run/pause, run to an address; the same script
 # gives the same screens; bad input gives one sentence and status 2.
-set -u
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/support/check.sh"
 VLAB=$BUILD/vlab
 IMAGE=$BUILD/guests/kernel.elf
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
-check() { # check <name> <command...>: passes when the command succeeds
-    local name=$1; shift
-    if "$@"; then ok; else bad "$name"; fi
-}
 has() { grep -qF -- "$2" "$1"; } # has <file> <text>
 status_is() { # status_is <want> <command...>
     local want=$1; shift
@@ -167,5 +157,4 @@ check "an unknown pane: status 2" status_is 2 "$VLAB" viz --headless --pane nope
 check "no terminal: status 2" status_is 2 "$VLAB" viz "$IMAGE" </dev/null
 check "it says to use --headless" has "$tmp/last.out" "needs a terminal"
 
-echo "viz: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish viz
