@@ -500,7 +500,7 @@ static enum cpu_exit run_blocks(struct cpu *cpu)
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
-    cpu->code_epoch++; /* the caller may have changed anything */
+    cpu_code_ctx_sync(cpu); /* the caller may have loaded CS or changed the CPL */
     cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
         if (cpu->exc.soft)

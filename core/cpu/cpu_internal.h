@@ -136,6 +136,28 @@ void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2]);
 /* Set CS from a checked descriptor, updating CPL. */
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl);
 
+/* CS or the CPL may have changed: make the code context in code_epoch's top
+ * bits the one of CS and the CPL now (segload.c). The check is inline, for
+ * cpu_run(); code_ctx_switch() finds or makes the new context. */
+#define CODE_CTX_SHIFT 60
+void code_ctx_switch(struct cpu *cpu);
+
+static inline struct code_ctx code_ctx_now(const struct cpu *cpu)
+{
+    const struct seg *cs = &cpu->seg[S_CS];
+    return (struct code_ctx){ .span = cs->base | (uint64_t)cs->limit << 32,
+                              .mode = (cs->ar & SEG_AR_DB) | (cpu->cpl == 3) };
+}
+
+static inline void cpu_code_ctx_sync(struct cpu *cpu)
+{
+    unsigned id = (unsigned)(cpu->code_epoch >> CODE_CTX_SHIFT);
+    const struct code_ctx *c = &cpu->code_ctx[(id - 1) % CPU_CODE_CTXS];
+    struct code_ctx now = code_ctx_now(cpu);
+    if (vlab_unlikely(id == 0 || c->span != now.span || c->mode != now.mode))
+        code_ctx_switch(cpu);
+}
+
 /* Check that an access of `size` bytes at `off` in segment `sreg` is within
  * its limit and allowed (read or write); raise #GP(0) or #SS(0) if not. */
 void seg_check_slow(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size, bool write);

@@ -89,7 +89,46 @@ void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned 
 {
     seg_from_desc(&cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
     cpu->cpl = cpl;
-    cpu->code_epoch++; /* a new code segment: block links are void (cpu.c) */
+    cpu_code_ctx_sync(cpu);
+}
+
+/* ---- Code contexts: block links across CS loads ---------------------------
+ *
+ * A block link (cpu.c) holds while what fetch() would find at its EIP has
+ * not changed: fetch reads the TLB and the decoded blocks, whose changes
+ * bump code_epoch, and CS and the CPL: the CS base and limit, its D bit,
+ * and whether CPL is 3 (which entries of the TLB apply). A system call
+ * goes from the user's context to the kernel's and back, so instead of
+ * voiding every link at each CS load, code_epoch carries in its top bits
+ * the number of the context it counts for:
+ *
+ *   code_epoch:  63 .. 60 | 59 ............................. 0
+ *                context  | count of changes to the TLB and the blocks
+ *                1..CPU_CODE_CTXS (0: none yet)
+ *
+ * A link records code_epoch when it was made and is followed only when
+ * code_epoch is the same again: the same context, nothing changed since.
+ * A context that is not among the last CPU_CODE_CTXS takes the oldest
+ * entry's number, and the count moves on, voiding the links made under
+ * what that number meant before. */
+#define CTX_COUNT_MASK ((UINT64_C(1) << CODE_CTX_SHIFT) - 1)
+static_assert(CPU_CODE_CTXS < 16, "a context number fits in code_epoch's top 4 bits");
+static_assert((CPU_CODE_CTXS & (CPU_CODE_CTXS - 1)) == 0, "cpu_code_ctx_sync takes it modulo");
+
+void code_ctx_switch(struct cpu *cpu)
+{
+    struct code_ctx now = code_ctx_now(cpu);
+    uint64_t count = cpu->code_epoch & CTX_COUNT_MASK;
+    unsigned k = 0;
+    while (k < CPU_CODE_CTXS && (cpu->code_ctx[k].span != now.span || cpu->code_ctx[k].mode != now.mode))
+        k++;
+    if (k == CPU_CODE_CTXS) {
+        k = cpu->code_ctx_next;
+        cpu->code_ctx_next = (uint8_t)((k + 1) % CPU_CODE_CTXS);
+        cpu->code_ctx[k] = now;
+        count++;
+    }
+    cpu->code_epoch = count | (uint64_t)(k + 1) << CODE_CTX_SHIFT;
 }
 
 /* ---- The inner stack of a privilege change ------------------------------ */
