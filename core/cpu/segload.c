@@ -188,8 +188,27 @@ uint32_t frame_place(struct cpu *cpu, const struct frame *f)
     return frame_stack32(f) ? sp : (f->esp & 0xffff0000u) | (sp & 0xffffu);
 }
 
+/* The common case: a 32-bit stack whose frame lies in one page that the
+ * write TLB holds, so that no slot can fault. Returns false otherwise. */
+static bool frame_write_fast(struct cpu *cpu, const struct frame *f)
+{
+    uint32_t bytes = f->n * f->size;
+    if (!frame_stack32(f) || f->esp < bytes)
+        return false;
+    gva_t low = f->ss->base + (f->esp - bytes);
+    const struct tlb_entry *e = tlb_find(cpu->tlb_write, low, bytes, f->user);
+    if (!e)
+        return false;
+    uint8_t *top = (uint8_t *)(e->addend + low) + bytes;
+    for (unsigned k = 0; k < f->n; k++)
+        store_le(top - (k + 1) * f->size, f->size, f->v[k]);
+    return true;
+}
+
 void frame_write(struct cpu *cpu, const struct frame *f)
 {
+    if (frame_write_fast(cpu, f))
+        return;
     unsigned access = MMU_WRITE | (f->user ? MMU_USER : 0);
     struct pm_page *page;
     for (unsigned k = 0; k < f->n; k++) {
