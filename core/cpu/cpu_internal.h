@@ -133,6 +133,10 @@ bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2]);
 /* Unpack a descriptor into a segment cache (base, limit scaled by G, ar). */
 void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2]);
 
+/* The same, through the CPU's memo of descriptors unpacked lately: for the
+ * segment loads of every system call and interrupt. */
+void seg_from_desc_memo(struct cpu *cpu, struct seg *s, uint16_t sel, const uint32_t desc[2]);
+
 /* Set CS from a checked descriptor, updating CPL. */
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl);
 

@@ -190,7 +190,7 @@ static void call_inner(struct cpu *cpu, struct target *t)
     seg_mark_accessed(cpu, ss.sel, ss_desc);
     seg_mark_accessed(cpu, t->sel, t->desc);
     frame_write(cpu, &f);
-    seg_from_desc(&cpu->seg[S_SS], ss.sel, ss_desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_SS], ss.sel, ss_desc);
     cpu->r[R_ESP] = new_esp;
     trace_ring(cpu, cpu->cpl, t->cpl, TRACE_RING_CALL);
     enter(cpu, t);
@@ -277,7 +277,7 @@ static void enter_outer(struct cpu *cpu, struct target *t, uint16_t ss, uint32_t
     seg_mark_accessed(cpu, ss, ss_desc);
     trace_ring(cpu, cpu->cpl, t->cpl, cause);
     enter(cpu, t);
-    seg_from_desc(&cpu->seg[S_SS], ss, ss_desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_SS], ss, ss_desc);
     sp_set(cpu, esp);
     null_inner_data_segs(cpu);
 }

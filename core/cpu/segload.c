@@ -82,12 +82,12 @@ void seg_load(struct cpu *cpu, unsigned sreg, uint16_t sel)
     else
         check_data(cpu, sel, desc);
     seg_mark_accessed(cpu, sel, desc);
-    seg_from_desc(&cpu->seg[sreg], sel, desc);
+    seg_from_desc_memo(cpu, &cpu->seg[sreg], sel, desc);
 }
 
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl)
 {
-    seg_from_desc(&cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
     cpu->cpl = cpl;
     cpu_code_ctx_sync(cpu);
 }
@@ -161,7 +161,7 @@ void seg_inner_stack(struct cpu *cpu, unsigned dpl, uint32_t ext, struct seg *ss
         cpu_fault(cpu, VEC_TS, sel_error(sel) | ext);
     if (!desc_present(ss_desc))
         cpu_fault(cpu, VEC_SS, sel_error(sel) | ext);
-    seg_from_desc(ss, sel, ss_desc);
+    seg_from_desc_memo(cpu, ss, sel, ss_desc);
 }
 
 /* ---- Stack frames ------------------------------------------------------- */

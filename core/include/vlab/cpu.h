@@ -202,6 +202,15 @@ enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROT };
 
 #define CPU_CODE_CTXS 4
 
+/* A segment cache computed from a descriptor (core/cpu/seg.c): an operating
+ * system loads the same few descriptors at every system call. */
+#define CPU_SEG_MEMO 8
+struct seg_memo {
+    uint32_t desc[2]; /* the descriptor, accessed bit set */
+    bool used;
+    struct seg seg;   /* what seg_from_desc() makes of it (sel aside) */
+};
+
 struct cpu {
     /* Architectural state. */
     uint32_t r[8];
@@ -257,6 +266,7 @@ struct cpu {
         uint32_t mode;        /* CS.D (SEG_AR_DB) | 1 at CPL 3 */
     } code_ctx[CPU_CODE_CTXS];
     uint8_t code_ctx_next;    /* the entry the next new context replaces */
+    struct seg_memo seg_memo[CPU_SEG_MEMO]; /* by seg.c's memo_slot() of the descriptor */
 };
 
 /* Create the CPU's caches and put it in the state after RESET/INIT, switched
