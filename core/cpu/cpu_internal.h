@@ -134,8 +134,22 @@ bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2]);
 void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2]);
 
 /* The same, through the CPU's memo of descriptors unpacked lately: for the
- * segment loads of every system call and interrupt. */
-void seg_from_desc_memo(struct cpu *cpu, struct seg *s, uint16_t sel, const uint32_t desc[2]);
+ * segment loads of every system call and interrupt. The memo is
+ * direct-mapped, by the descriptor's type, S and DPL bits (the kernel's and
+ * the user's code and data of a flat system land apart) and the low bits
+ * of its base; seg_memo_fill() (seg.c) unpacks a descriptor it misses. */
+void seg_memo_fill(struct seg_memo *m, const uint32_t desc[2]);
+
+static inline void seg_from_desc_memo(struct cpu *cpu, struct seg *s, uint16_t sel,
+                                      const uint32_t desc[2])
+{
+    uint32_t h = (desc[1] >> 9) ^ (desc[1] >> 12) ^ desc[1] ^ (desc[1] >> 24) ^ (desc[0] >> 16);
+    struct seg_memo *m = &cpu->seg_memo[h % CPU_SEG_MEMO];
+    if (vlab_unlikely(!m->used || m->desc[0] != desc[0] || m->desc[1] != desc[1]))
+        seg_memo_fill(m, desc);
+    *s = m->seg;
+    s->sel = sel;
+}
 
 /* Set CS from a checked descriptor, updating CPL. */
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl);

@@ -97,24 +97,10 @@ void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2])
     seg_cache_update(s);
 }
 
-/* The memo is direct-mapped, by the descriptor's type, S and DPL bits
- * (the kernel's and the user's code and data of a flat system land apart)
- * and the low bits of its base. */
-static unsigned memo_slot(const uint32_t desc[2])
+void seg_memo_fill(struct seg_memo *m, const uint32_t desc[2])
 {
-    uint32_t h = (desc[1] >> 9) ^ (desc[1] >> 12) ^ desc[1] ^ (desc[1] >> 24) ^ (desc[0] >> 16);
-    return h % CPU_SEG_MEMO;
-}
-
-void seg_from_desc_memo(struct cpu *cpu, struct seg *s, uint16_t sel, const uint32_t desc[2])
-{
-    struct seg_memo *m = &cpu->seg_memo[memo_slot(desc)];
-    if (!m->used || m->desc[0] != desc[0] || m->desc[1] != desc[1]) {
-        seg_from_desc(&m->seg, sel, desc);
-        m->desc[0] = desc[0];
-        m->desc[1] = desc[1];
-        m->used = true;
-    }
-    *s = m->seg;
-    s->sel = sel;
+    seg_from_desc(&m->seg, 0, desc);
+    m->desc[0] = desc[0];
+    m->desc[1] = desc[1];
+    m->used = true;
 }
