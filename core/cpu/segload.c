@@ -175,14 +175,27 @@ static uint32_t slot_offset(const struct frame *f, unsigned k)
     return frame_stack32(f) ? off : off & 0xffffu;
 }
 
+/* Does the whole frame fit, checked as one range? It does when every slot
+ * does: on a 32-bit stack whose ESP leaves room for it, the slots are the
+ * contiguous offsets ESP - n * size .. ESP - 1. */
+static bool frame_fits(const struct frame *f)
+{
+    const struct seg *s = f->ss;
+    uint32_t bytes = f->n * f->size;
+    return frame_stack32(f) && f->esp >= bytes && bytes > 0 && f->esp - bytes >= s->lo &&
+           f->esp - 1 <= s->hi && (s->acc & SEG_ACC_W);
+}
+
 uint32_t frame_place(struct cpu *cpu, const struct frame *f)
 {
     const struct seg *s = f->ss;
-    for (unsigned k = 0; k < f->n; k++) {
-        uint32_t off = slot_offset(f, k);
-        uint32_t last = off + f->size - 1;
-        if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
-            cpu_fault(cpu, VEC_SS, f->ss_error);
+    if (!frame_fits(f)) {
+        for (unsigned k = 0; k < f->n; k++) { /* the first slot that does not fit faults */
+            uint32_t off = slot_offset(f, k);
+            uint32_t last = off + f->size - 1;
+            if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
+                cpu_fault(cpu, VEC_SS, f->ss_error);
+        }
     }
     uint32_t sp = f->esp - f->n * f->size;
     return frame_stack32(f) ? sp : (f->esp & 0xffff0000u) | (sp & 0xffffu);
