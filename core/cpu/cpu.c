@@ -37,8 +37,10 @@ struct block;
  * time, the run loop goes straight there instead of translating EIP and
  * looking the successor up. A link holds while nothing that fetch() depends
  * on has changed since it was made: cpu->code_epoch counts those changes
- * (a TLB refill or flush, a CS load, a block decoded, a new cpu_run), and
- * the successor's page generation catches code written since. */
+ * (a TLB refill or flush, a block decoded) and names in its top bits the
+ * code context, CS and the CPL, they were made under (segload.c), so that
+ * links survive a system call's trip to the kernel and back; the
+ * successor's page generation catches code written since. */
 struct link {
     uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
     uint32_t eip;               /* where the successor starts */
@@ -500,7 +502,7 @@ static enum cpu_exit run_blocks(struct cpu *cpu)
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
-    cpu->code_epoch++; /* the caller may have changed anything */
+    cpu_code_ctx_sync(cpu); /* the caller may have loaded CS or changed the CPL */
     cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
         if (cpu->exc.soft)

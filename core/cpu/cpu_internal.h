@@ -133,8 +133,48 @@ bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2]);
 /* Unpack a descriptor into a segment cache (base, limit scaled by G, ar). */
 void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2]);
 
+/* The same, through the CPU's memo of descriptors unpacked lately: for the
+ * segment loads of every system call and interrupt. The memo is
+ * direct-mapped, by the descriptor's type, S and DPL bits (the kernel's and
+ * the user's code and data of a flat system land apart) and the low bits
+ * of its base; seg_memo_fill() (seg.c) unpacks a descriptor it misses. */
+void seg_memo_fill(struct seg_memo *m, const uint32_t desc[2]);
+
+static inline void seg_from_desc_memo(struct cpu *cpu, struct seg *s, uint16_t sel,
+                                      const uint32_t desc[2])
+{
+    uint32_t h = (desc[1] >> 9) ^ (desc[1] >> 12) ^ desc[1] ^ (desc[1] >> 24) ^ (desc[0] >> 16);
+    struct seg_memo *m = &cpu->seg_memo[h % CPU_SEG_MEMO];
+    if (vlab_unlikely(!m->used || m->desc[0] != desc[0] || m->desc[1] != desc[1]))
+        seg_memo_fill(m, desc);
+    *s = m->seg;
+    s->sel = sel;
+}
+
 /* Set CS from a checked descriptor, updating CPL. */
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl);
+
+/* CS or the CPL may have changed: make the code context in code_epoch's top
+ * bits the one of CS and the CPL now (segload.c). The check is inline, for
+ * cpu_run(); code_ctx_switch() finds or makes the new context. */
+#define CODE_CTX_SHIFT 60
+void code_ctx_switch(struct cpu *cpu);
+
+static inline struct code_ctx code_ctx_now(const struct cpu *cpu)
+{
+    const struct seg *cs = &cpu->seg[S_CS];
+    return (struct code_ctx){ .span = cs->base | (uint64_t)cs->limit << 32,
+                              .mode = (cs->ar & SEG_AR_DB) | (cpu->cpl == 3) };
+}
+
+static inline void cpu_code_ctx_sync(struct cpu *cpu)
+{
+    unsigned id = (unsigned)(cpu->code_epoch >> CODE_CTX_SHIFT);
+    const struct code_ctx *c = &cpu->code_ctx[(id - 1) % CPU_CODE_CTXS];
+    struct code_ctx now = code_ctx_now(cpu);
+    if (vlab_unlikely(id == 0 || c->span != now.span || c->mode != now.mode))
+        code_ctx_switch(cpu);
+}
 
 /* Check that an access of `size` bytes at `off` in segment `sreg` is within
  * its limit and allowed (read or write); raise #GP(0) or #SS(0) if not. */

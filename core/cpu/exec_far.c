@@ -190,7 +190,7 @@ static void call_inner(struct cpu *cpu, struct target *t)
     seg_mark_accessed(cpu, ss.sel, ss_desc);
     seg_mark_accessed(cpu, t->sel, t->desc);
     frame_write(cpu, &f);
-    seg_from_desc(&cpu->seg[S_SS], ss.sel, ss_desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_SS], ss.sel, ss_desc);
     cpu->r[R_ESP] = new_esp;
     trace_ring(cpu, cpu->cpl, t->cpl, TRACE_RING_CALL);
     enter(cpu, t);
@@ -268,6 +268,24 @@ static void outer_stack(struct cpu *cpu, uint32_t at, unsigned osize, const stru
     return_stack(cpu, *ss, t->cpl, ss_desc);
 }
 
+/* The slots a 32-bit IRET may pop (EIP, CS, EFLAGS, and ESP, SS for an
+ * outer ring), read at once from a flat 32-bit stack when all five lie on
+ * one page the read TLB maps: then none of the reads can fault, so reading
+ * them together gives what stack_read() would give one by one. */
+enum { IRET_SLOTS = 5 };
+
+static bool iret_slots_fast(struct cpu *cpu, unsigned osize, uint32_t slot[IRET_SLOTS])
+{
+    uint32_t esp = cpu->r[R_ESP], bytes = IRET_SLOTS * 4;
+    if (osize != 4 || !stack32(cpu) || !(cpu->seg[S_SS].flat & SEG_ACC_R) || esp + bytes < esp)
+        return false;
+    const struct tlb_entry *e = tlb_find(cpu->tlb_read, esp, bytes, cpu->cpl == 3);
+    if (!e)
+        return false;
+    memcpy(slot, (const uint8_t *)(e->addend + esp), bytes);
+    return true;
+}
+
 /* Commit a return to an outer ring: CS:EIP, then SS:ESP (SS.B says whether
  * all of ESP or only SP is loaded), then the data segment rule. */
 static void enter_outer(struct cpu *cpu, struct target *t, uint16_t ss, uint32_t ss_desc[2],
@@ -277,7 +295,7 @@ static void enter_outer(struct cpu *cpu, struct target *t, uint16_t ss, uint32_t
     seg_mark_accessed(cpu, ss, ss_desc);
     trace_ring(cpu, cpu->cpl, t->cpl, cause);
     enter(cpu, t);
-    seg_from_desc(&cpu->seg[S_SS], ss, ss_desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_SS], ss, ss_desc);
     sp_set(cpu, esp);
     null_inner_data_segs(cpu);
 }
@@ -330,9 +348,11 @@ void ex_IRET(struct cpu *cpu, const struct insn *in)
     unsigned os = in->osize;
     if (cpu->eflags & EFLAGS_NT)
         cpu_gp0(cpu); /* a return to the previous task: task switches are not implemented */
-    uint32_t eip = stack_read(cpu, 0, os);
-    uint16_t cs = (uint16_t)stack_read(cpu, os, os);
-    uint32_t popped = stack_read(cpu, 2 * os, os);
+    uint32_t slot[IRET_SLOTS];
+    bool fast = iret_slots_fast(cpu, os, slot);
+    uint32_t eip = fast ? slot[0] : stack_read(cpu, 0, os);
+    uint16_t cs = (uint16_t)(fast ? slot[1] : stack_read(cpu, os, os));
+    uint32_t popped = fast ? slot[2] : stack_read(cpu, 2 * os, os);
     if (os == 4 && (popped & EFLAGS_VM) && cpu->cpl == 0)
         cpu_gp0(cpu); /* a return to virtual-8086 mode: not implemented */
     struct target t;
@@ -348,7 +368,13 @@ void ex_IRET(struct cpu *cpu, const struct insn *in)
     }
     uint16_t ss;
     uint32_t ss_desc[2], esp;
-    outer_stack(cpu, 3 * os, os, &t, &ss, ss_desc, &esp);
+    if (fast) {
+        esp = slot[3];
+        ss = (uint16_t)slot[4];
+        return_stack(cpu, ss, t.cpl, ss_desc);
+    } else {
+        outer_stack(cpu, 3 * os, os, &t, &ss, ss_desc, &esp);
+    }
     check_eip(cpu, &t);
     enter_outer(cpu, &t, ss, ss_desc, esp, TRACE_RING_IRET);
     cpu_set_eflags(cpu, eflags);

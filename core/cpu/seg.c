@@ -60,6 +60,8 @@ void seg_check_slow(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size,
         cpu_fault(cpu, vec, 0);
 }
 
+/* A descriptor is read from the GDT or LDT at every segment load: when the
+ * read TLB holds its page, in one step. */
 bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2])
 {
     uint32_t base, limit;
@@ -75,6 +77,11 @@ bool seg_read_desc(struct cpu *cpu, uint16_t sel, uint32_t desc[2])
     uint32_t idx = sel & ~7u;
     if (idx + 7 > limit)
         return false;
+    const struct tlb_entry *e = tlb_find(cpu->tlb_read, base + idx, 8, false);
+    if (e) {
+        memcpy(desc, (const uint8_t *)(e->addend + base + idx), 8);
+        return true;
+    }
     desc[0] = sys_load(cpu, base + idx, 4);
     desc[1] = sys_load(cpu, base + idx + 4, 4);
     return true;
@@ -88,4 +95,12 @@ void seg_from_desc(struct seg *s, uint16_t sel, const uint32_t desc[2])
     s->ar = (desc[1] >> 8) & 0xf0ff;
     s->limit = (s->ar & SEG_AR_G) ? (limit << 12) | 0xfff : limit;
     seg_cache_update(s);
+}
+
+void seg_memo_fill(struct seg_memo *m, const uint32_t desc[2])
+{
+    seg_from_desc(&m->seg, 0, desc);
+    m->desc[0] = desc[0];
+    m->desc[1] = desc[1];
+    m->used = true;
 }

@@ -82,14 +82,53 @@ void seg_load(struct cpu *cpu, unsigned sreg, uint16_t sel)
     else
         check_data(cpu, sel, desc);
     seg_mark_accessed(cpu, sel, desc);
-    seg_from_desc(&cpu->seg[sreg], sel, desc);
+    seg_from_desc_memo(cpu, &cpu->seg[sreg], sel, desc);
 }
 
 void seg_set_cs(struct cpu *cpu, uint16_t sel, const uint32_t desc[2], unsigned cpl)
 {
-    seg_from_desc(&cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
+    seg_from_desc_memo(cpu, &cpu->seg[S_CS], (uint16_t)((sel & ~3u) | cpl), desc);
     cpu->cpl = cpl;
-    cpu->code_epoch++; /* a new code segment: block links are void (cpu.c) */
+    cpu_code_ctx_sync(cpu);
+}
+
+/* ---- Code contexts: block links across CS loads ---------------------------
+ *
+ * A block link (cpu.c) holds while what fetch() would find at its EIP has
+ * not changed: fetch reads the TLB and the decoded blocks, whose changes
+ * bump code_epoch, and CS and the CPL: the CS base and limit, its D bit,
+ * and whether CPL is 3 (which entries of the TLB apply). A system call
+ * goes from the user's context to the kernel's and back, so instead of
+ * voiding every link at each CS load, code_epoch carries in its top bits
+ * the number of the context it counts for:
+ *
+ *   code_epoch:  63 .. 60 | 59 ............................. 0
+ *                context  | count of changes to the TLB and the blocks
+ *                1..CPU_CODE_CTXS (0: none yet)
+ *
+ * A link records code_epoch when it was made and is followed only when
+ * code_epoch is the same again: the same context, nothing changed since.
+ * A context that is not among the last CPU_CODE_CTXS takes the oldest
+ * entry's number, and the count moves on, voiding the links made under
+ * what that number meant before. */
+#define CTX_COUNT_MASK ((UINT64_C(1) << CODE_CTX_SHIFT) - 1)
+static_assert(CPU_CODE_CTXS < 16, "a context number fits in code_epoch's top 4 bits");
+static_assert((CPU_CODE_CTXS & (CPU_CODE_CTXS - 1)) == 0, "cpu_code_ctx_sync takes it modulo");
+
+void code_ctx_switch(struct cpu *cpu)
+{
+    struct code_ctx now = code_ctx_now(cpu);
+    uint64_t count = cpu->code_epoch & CTX_COUNT_MASK;
+    unsigned k = 0;
+    while (k < CPU_CODE_CTXS && (cpu->code_ctx[k].span != now.span || cpu->code_ctx[k].mode != now.mode))
+        k++;
+    if (k == CPU_CODE_CTXS) {
+        k = cpu->code_ctx_next;
+        cpu->code_ctx_next = (uint8_t)((k + 1) % CPU_CODE_CTXS);
+        cpu->code_ctx[k] = now;
+        count++;
+    }
+    cpu->code_epoch = count | (uint64_t)(k + 1) << CODE_CTX_SHIFT;
 }
 
 /* ---- The inner stack of a privilege change ------------------------------ */
@@ -122,7 +161,7 @@ void seg_inner_stack(struct cpu *cpu, unsigned dpl, uint32_t ext, struct seg *ss
         cpu_fault(cpu, VEC_TS, sel_error(sel) | ext);
     if (!desc_present(ss_desc))
         cpu_fault(cpu, VEC_SS, sel_error(sel) | ext);
-    seg_from_desc(ss, sel, ss_desc);
+    seg_from_desc_memo(cpu, ss, sel, ss_desc);
 }
 
 /* ---- Stack frames ------------------------------------------------------- */
@@ -136,21 +175,53 @@ static uint32_t slot_offset(const struct frame *f, unsigned k)
     return frame_stack32(f) ? off : off & 0xffffu;
 }
 
+/* Does the whole frame fit, checked as one range? It does when every slot
+ * does: on a 32-bit stack whose ESP leaves room for it, the slots are the
+ * contiguous offsets ESP - n * size .. ESP - 1. */
+static bool frame_fits(const struct frame *f)
+{
+    const struct seg *s = f->ss;
+    uint32_t bytes = f->n * f->size;
+    return frame_stack32(f) && f->esp >= bytes && bytes > 0 && f->esp - bytes >= s->lo &&
+           f->esp - 1 <= s->hi && (s->acc & SEG_ACC_W);
+}
+
 uint32_t frame_place(struct cpu *cpu, const struct frame *f)
 {
     const struct seg *s = f->ss;
-    for (unsigned k = 0; k < f->n; k++) {
-        uint32_t off = slot_offset(f, k);
-        uint32_t last = off + f->size - 1;
-        if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
-            cpu_fault(cpu, VEC_SS, f->ss_error);
+    if (!frame_fits(f)) {
+        for (unsigned k = 0; k < f->n; k++) { /* the first slot that does not fit faults */
+            uint32_t off = slot_offset(f, k);
+            uint32_t last = off + f->size - 1;
+            if (off < s->lo || last > s->hi || last < off || !(s->acc & SEG_ACC_W))
+                cpu_fault(cpu, VEC_SS, f->ss_error);
+        }
     }
     uint32_t sp = f->esp - f->n * f->size;
     return frame_stack32(f) ? sp : (f->esp & 0xffff0000u) | (sp & 0xffffu);
 }
 
+/* The common case: a 32-bit stack whose frame lies in one page that the
+ * write TLB holds, so that no slot can fault. Returns false otherwise. */
+static bool frame_write_fast(struct cpu *cpu, const struct frame *f)
+{
+    uint32_t bytes = f->n * f->size;
+    if (!frame_stack32(f) || f->esp < bytes)
+        return false;
+    gva_t low = f->ss->base + (f->esp - bytes);
+    const struct tlb_entry *e = tlb_find(cpu->tlb_write, low, bytes, f->user);
+    if (!e)
+        return false;
+    uint8_t *top = (uint8_t *)(e->addend + low) + bytes;
+    for (unsigned k = 0; k < f->n; k++)
+        store_le(top - (k + 1) * f->size, f->size, f->v[k]);
+    return true;
+}
+
 void frame_write(struct cpu *cpu, const struct frame *f)
 {
+    if (frame_write_fast(cpu, f))
+        return;
     unsigned access = MMU_WRITE | (f->user ? MMU_USER : 0);
     struct pm_page *page;
     for (unsigned k = 0; k < f->n; k++) {

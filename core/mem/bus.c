@@ -1,6 +1,7 @@
 /* The bus: port I/O and MMIO ranges claimed by devices (see vlab/mem.h).
- * A handful of devices claim ranges, so a linear search is the clear choice;
- * unclaimed reads return all ones, as the floating data lines of a PC do. */
+ * A port finds its range through the bus's table of all 64 Ki ports; the
+ * handful of MMIO ranges are searched. Unclaimed reads return all ones, as
+ * the floating data lines of a PC do. */
 #include <errno.h>
 #include <string.h>
 
@@ -28,7 +29,11 @@ static int add_range(struct bus_range *ranges, unsigned *n, uint64_t base, uint6
 int bus_add_pio(struct bus *bus, uint16_t base, uint32_t len, const struct bus_ops *ops,
                 void *opaque, const char *name)
 {
-    return add_range(bus->pio, &bus->npio, base, len, 0x10000, ops, opaque, name);
+    int err = add_range(bus->pio, &bus->npio, base, len, 0x10000, ops, opaque, name);
+    if (err)
+        return err;
+    memset(&bus->pio_at[base], (int)bus->npio, len); /* npio: the new range's index + 1 */
+    return 0;
 }
 
 int bus_add_mmio(struct bus *bus, gpa_t base, uint64_t len, const struct bus_ops *ops,
@@ -45,9 +50,16 @@ static const struct bus_range *find(const struct bus_range *r, unsigned n, uint6
     return NULL;
 }
 
+/* The range claiming `port`, or NULL. */
+static const struct bus_range *find_port(const struct bus *bus, uint16_t port)
+{
+    unsigned at = bus->pio_at[port];
+    return at ? &bus->pio[at - 1] : NULL;
+}
+
 uint32_t bus_pio_read(struct bus *bus, uint16_t port, unsigned size)
 {
-    const struct bus_range *r = find(bus->pio, bus->npio, port);
+    const struct bus_range *r = find_port(bus, port);
     if (!r || !r->ops->read)
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     return r->ops->read(r->opaque, port - r->base, size);
@@ -55,7 +67,7 @@ uint32_t bus_pio_read(struct bus *bus, uint16_t port, unsigned size)
 
 void bus_pio_write(struct bus *bus, uint16_t port, unsigned size, uint32_t value)
 {
-    const struct bus_range *r = find(bus->pio, bus->npio, port);
+    const struct bus_range *r = find_port(bus, port);
     if (r && r->ops->write)
         r->ops->write(r->opaque, port - r->base, size, value);
 }

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <threads.h>
 
 #include "vlab/trace.h"
 
@@ -95,12 +96,35 @@ static const struct {
 };
 static_assert(VLAB_ARRAY_SIZE(pio_ranges) == TRACE_PIO_RANGE_COUNT, "one row per range");
 
-enum trace_pio_range trace_pio_range_of(uint16_t port)
+/* The first range in pio_ranges that holds `port`: the definition. */
+static enum trace_pio_range search_range(uint16_t port)
 {
     unsigned k = 0;
     while (k < TRACE_PIO_OTHER && (port < pio_ranges[k].first || port > pio_ranges[k].last))
         k++;
     return (enum trace_pio_range)k;
+}
+
+/* Every access is counted by range, so the ports where the PC's devices
+ * live (all of them below 0x1000) find theirs in a table, built from
+ * search_range() the first time it is needed; ports above it are searched. */
+#define RANGE_TABLE_PORTS 0x1000u
+static uint8_t range_table[RANGE_TABLE_PORTS];
+static once_flag range_table_once = ONCE_FLAG_INIT;
+static_assert(TRACE_PIO_RANGE_COUNT <= 256, "a range number fits in a byte");
+
+static void build_range_table(void)
+{
+    for (unsigned port = 0; port < RANGE_TABLE_PORTS; port++)
+        range_table[port] = (uint8_t)search_range((uint16_t)port);
+}
+
+enum trace_pio_range trace_pio_range_of(uint16_t port)
+{
+    if (port >= RANGE_TABLE_PORTS)
+        return search_range(port);
+    call_once(&range_table_once, build_range_table);
+    return (enum trace_pio_range)range_table[port];
 }
 
 const char *trace_pio_range_name(unsigned range)

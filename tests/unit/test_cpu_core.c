@@ -3,9 +3,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "cpu_internal.h"
 #include "fixture.h"
 #include "vlab/mmu.h"
 
@@ -263,6 +265,48 @@ static void run_remap_after_link(struct fixture *fx, uint32_t cr4)
     assert_int_equal(fx->cpu.r[R_ECX], 2);
 }
 
+/* Block links survive a CS load (segload.c: the code context), but must not
+ * be followed in a context where fetch would find something else. Block A,
+ * sixteen INC EAX (a full block), falls through to X, which jumps back to
+ * A. Between runs CS's limit is set directly, now taking in X, now ending
+ * right after A, through more distinct limits than the CPU remembers
+ * contexts: where X lies beyond the limit, fetching it must raise #GP(0)
+ * instead of following A's link.
+ *
+ *   1000: A: inc eax (16 times)
+ *   1010: X: inc ecx; jmp A
+ */
+static void test_link_is_not_followed_after_cs_limit_changed_between_runs(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t x[] = { 0x41, 0xeb, 0xed };
+    uint8_t a[16];
+    memset(a, 0x40, sizeof(a));
+    fx_write(fx, FX_CODE, a, sizeof(a));
+    fx_write(fx, FX_CODE + sizeof(a), x, sizeof(x));
+    fx->cpu.eip = FX_CODE;
+    for (unsigned k = 0; k < 3 * CPU_CODE_CTXS; k++) {
+        bool x_outside = k % 2;
+        fx->cpu.seg[S_CS].limit = x_outside ? FX_CODE + 0xf : FX_CODE + 0x1000 + k;
+        seg_cache_update(&fx->cpu.seg[S_CS]);
+        fx->cpu.r[R_EAX] = fx->cpu.r[R_ECX] = 0;
+        enum cpu_exit why = cpu_run(&fx->cpu, 2 * (16 + 2));
+        if (x_outside) {
+            assert_int_equal(why, CPU_EXIT_EXCEPTION);
+            assert_int_equal(fx->cpu.exc.vector, VEC_GP);
+            assert_int_equal(fx->cpu.eip, FX_CODE + 0x10);
+            assert_int_equal(fx->cpu.r[R_EAX], 16);
+            assert_int_equal(fx->cpu.r[R_ECX], 0);
+            fx->cpu.eip = FX_CODE;
+        } else {
+            assert_int_equal(why, CPU_EXIT_BUDGET);
+            assert_int_equal(fx->cpu.eip, FX_CODE);
+            assert_int_equal(fx->cpu.r[R_EAX], 32);
+            assert_int_equal(fx->cpu.r[R_ECX], 2);
+        }
+    }
+}
+
 static void test_invlpg_of_linked_code_fetches_through_the_new_mapping(void **state)
 {
     run_remap_after_link(*state, 0);
@@ -374,6 +418,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_privileged_instruction_at_cpl3_raises_gp0_before_executing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undefined_opcode_raises_ud, setup, teardown),
         cmocka_unit_test_setup_teardown(test_x87_escape_raises_nm_with_em_and_ud_without, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_is_not_followed_after_cs_limit_changed_between_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invlpg_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invlpg_with_pse_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jcc_inside_a_block_branches_or_falls_through, setup, teardown),

@@ -200,6 +200,17 @@ struct icache;
 
 enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROT };
 
+#define CPU_CODE_CTXS 4
+
+/* A segment cache computed from a descriptor (core/cpu/seg.c): an operating
+ * system loads the same few descriptors at every system call. */
+#define CPU_SEG_MEMO 8
+struct seg_memo {
+    uint32_t desc[2]; /* the descriptor, accessed bit set */
+    bool used;
+    struct seg seg;   /* what seg_from_desc() makes of it (sel aside) */
+};
+
 struct cpu {
     /* Architectural state. */
     uint32_t r[8];
@@ -245,7 +256,17 @@ struct cpu {
     struct tlb_entry tlb_write_victim[TLB_SIZE];
     uint32_t tlb_large[TLB_REGIONS / 32];  /* bit set: the region may have 4 MiB-page entries */
     struct icache *icache;
-    uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c) */
+    uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c);
+                                 its top bits number the code context (code_ctx) */
+    /* The code contexts fetch ran under lately: what it reads from CS and
+     * the CPL (core/cpu/segload.c), so that block links made under one stay
+     * valid across a system call's switch to another and back. */
+    struct code_ctx {
+        uint64_t span;        /* CS base | CS limit << 32 */
+        uint32_t mode;        /* CS.D (SEG_AR_DB) | 1 at CPL 3 */
+    } code_ctx[CPU_CODE_CTXS];
+    uint8_t code_ctx_next;    /* the entry the next new context replaces */
+    struct seg_memo seg_memo[CPU_SEG_MEMO]; /* by seg.c's memo_slot() of the descriptor */
 };
 
 /* Create the CPU's caches and put it in the state after RESET/INIT, switched

@@ -16,6 +16,8 @@
 #ifndef VLAB_MEM_H
 #define VLAB_MEM_H
 
+#include <assert.h>
+
 #include "vlab/types.h"
 
 struct pm_page {
@@ -74,11 +76,17 @@ struct bus_range {
 
 #define BUS_MAX_RANGES 64
 
+/* Port accesses are frequent (a driver polls a status register), so a
+ * port finds its range in one step: pio_at[port] is 1 + the index in pio[]
+ * of the range claiming it, 0 when none does. MMIO ranges are few and
+ * MMIO goes through the page walk first anyway: they are searched. */
 struct bus {
     struct bus_range pio[BUS_MAX_RANGES];
     struct bus_range mmio[BUS_MAX_RANGES];
     unsigned npio, nmmio;
+    uint8_t pio_at[0x10000];
 };
+static_assert(BUS_MAX_RANGES < 256, "pio_at holds a range's index + 1 in a byte");
 
 void bus_init(struct bus *bus);
 
