@@ -49,14 +49,16 @@ struct link {
 
 struct block {
     uint32_t phys;  /* physical address of the first instruction */
+    uint32_t eip;   /* and its EIP: a block is decoded for one EIP */
     uint32_t gen;   /* the generation of its page when it was decoded */
     bool valid;
     bool code32;    /* decoded with 32-bit default operand and address size */
     uint8_t n;      /* instructions */
     uint16_t bytes; /* their total length */
     struct link link[LINKS]; /* by link_slot() of the successor's EIP */
-    exec_fn *fn[BLOCK_MAX]; /* each one's handler (cpu_handler) */
-    struct insn insn[BLOCK_MAX];
+    /* The instructions, then one slot that ends the block's run (its EIP
+     * is where the block ends): see "Threaded code" in cpu_internal.h. */
+    struct slot slot[BLOCK_MAX + 1];
 };
 
 struct icache {
@@ -266,11 +268,33 @@ static bool ends_block(const struct insn *in)
            sets_shadow(in);
 }
 
-/* Decode the block starting at host address `code` (page offset `off`) into
+static exec_fn run_general, run_last, run_end;
+
+/* Does the instruction write ESP (as a register operand)? A fast form that
+ * does must not run threaded (see cpu_internal.h). */
+static bool writes_esp(const struct insn *in)
+{
+    return in->o[0].kind == OK_REG && in->o[0].size != 1 && in->o[0].reg == R_ESP;
+}
+
+/* Choose the slot's handlers: the fast form's, else the general ones. */
+static void set_handlers(struct slot *s)
+{
+    const struct insn *in = &s->in;
+    struct fast_form f = (in->d.flags & F_PRIV) ? NO_FORM : cpu_fast_form(in);
+    s->fn = cpu_handler(in);
+    if (f.run && !writes_esp(in))
+        s->run = f.run;
+    else
+        s->run = ends_block(in) ? run_last : run_general;
+}
+
+/* Decode the block at `eip`, host address `code` (page offset `off`), into
  * `b`. The first instruction must decode (else its fault is raised); the
  * block ends after a branch, before an undecodable instruction, or where the
  * next instruction could cross the page end. */
-static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, unsigned off)
+static void decode_block(struct cpu *cpu, struct block *b, uint32_t eip, const uint8_t *code,
+                         unsigned off)
 {
     unsigned n = 0, pos = 0;
     b->valid = false;
@@ -278,19 +302,22 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
     for (unsigned k = 0; k < LINKS; k++)
         b->link[k].epoch = 0;
     while (n < BLOCK_MAX && off + pos <= VLAB_PAGE_SIZE - 15) {
-        struct insn *in = &b->insn[n];
-        int status = insn_decode(in, code + pos, 15, code32(cpu));
+        struct slot *s = &b->slot[n];
+        int status = insn_decode(&s->in, code + pos, 15, code32(cpu));
         if (status != DECODE_OK) {
             if (n == 0)
-                raise_decode_error(cpu, in, status);
+                raise_decode_error(cpu, &s->in, status);
             break;
         }
-        b->fn[n] = cpu_handler(in);
+        s->eip = eip + pos;
+        set_handlers(s);
         n++;
-        pos += in->len;
-        if (ends_block(in))
+        pos += s->in.len;
+        if (ends_block(&s->in))
             break;
     }
+    b->slot[n] = (struct slot){ .run = run_end, .fn = run_end, .eip = eip + pos };
+    b->eip = eip;
     b->n = (uint8_t)n;
     b->bytes = (uint16_t)pos;
 }
@@ -333,8 +360,9 @@ static struct fetched fetch(struct cpu *cpu)
     uint32_t phys = t->phys | off;
     struct pm_page *page = t->page;
     struct block *b = &cpu->icache->b[(phys ^ (phys >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
-    if (vlab_unlikely(!b->valid || b->phys != phys || b->gen != page->gen || b->code32 != code32(cpu))) {
-        decode_block(cpu, b, (const uint8_t *)(t->addend + lin), off);
+    if (vlab_unlikely(!b->valid || b->phys != phys || b->eip != eip || b->gen != page->gen ||
+                      b->code32 != code32(cpu))) {
+        decode_block(cpu, b, eip, (const uint8_t *)(t->addend + lin), off);
         mark_code_page(cpu, page);
         b->phys = phys;
         b->gen = page->gen;
@@ -358,8 +386,42 @@ exec_fn *cpu_handler(const struct insn *in)
 {
     if (in->d.flags & F_PRIV)
         return ex_privileged;
-    exec_fn *fast = cpu_fast_form(in);
+    exec_fn *fast = cpu_fast_form(in).fn;
     return fast ? fast : exec_table[in->d.exec];
+}
+
+/* The `run` of an instruction without a threaded fast form: its handler
+ * alone, with what the general handlers expect (EIP past the instruction),
+ * then the next slot, unless it asked to leave the block (cpu_branch_taken,
+ * cpu_exit_after, a store to decoded code). Afterwards insn_esp is ESP
+ * again, for the instructions that follow. */
+static void run_general(struct cpu *cpu, const struct insn *in)
+{
+    const struct slot *s = slot_of(in);
+    cpu->eip = s[1].eip;
+    s->fn(cpu, in);
+    cpu->insn_esp = cpu->r[R_ESP];
+    if (vlab_unlikely(cpu->leave_block)) {
+        cpu->icount++;
+        return;
+    }
+    cpu_next(cpu, in);
+}
+
+/* The `run` of a block's last instruction when it ends the block (a
+ * branch, REP, a write to the interrupt shadow): the run loop takes over. */
+static void run_last(struct cpu *cpu, const struct insn *in)
+{
+    const struct slot *s = slot_of(in);
+    cpu->eip = s[1].eip;
+    s->fn(cpu, in);
+    cpu->icount++;
+}
+
+/* The `run` of the slot past a block's last instruction. */
+static void run_end(struct cpu *cpu, const struct insn *in)
+{
+    cpu->eip = slot_of(in)->eip;
 }
 
 /* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */
@@ -420,7 +482,7 @@ static void make_link(const struct cpu *cpu, struct block *prev, struct fetched 
 static void run_careful(struct cpu *cpu, const struct block *b)
 {
     for (unsigned k = 0;;) {
-        execute(cpu, &b->insn[k], b->fn[k]);
+        execute(cpu, &b->slot[k].in, b->slot[k].fn);
         if (++k == b->n || cpu->leave_block || cpu->icount >= cpu->budget_end)
             return;
         begin_insn(cpu);
@@ -432,13 +494,13 @@ static void run_careful(struct cpu *cpu, const struct block *b)
  * that ran, or NULL.
  *
  * A block whose instructions all lie within the CS limit and fit in the
- * budget runs in the loop below, which does per instruction only what
- * every instruction needs: EIP and the state a fault restores, the
- * handler, the count. Only a block's last instruction may branch or set
- * the interrupt shadow (ends_block), but for a Jcc inside the block, which
- * ends the run when taken. The block ends early when cpu->leave_block says
- * so: a Jcc was taken, an exit was asked for, or a store wrote to a page
- * holding decoded code (perhaps this block's). */
+ * budget runs as threaded code: its first slot's `run` runs the others in
+ * turn (cpu_internal.h), each doing per instruction only what it needs.
+ * Only a block's last instruction may branch or set the interrupt shadow
+ * (ends_block), but for a Jcc inside the block, which ends the run when
+ * taken. The block also ends early when cpu->leave_block says so: an exit
+ * was asked for, or a store wrote to a page holding decoded code (perhaps
+ * this block's). */
 static struct block *run_block(struct cpu *cpu, struct block *prev)
 {
     begin_insn(cpu);
@@ -464,19 +526,8 @@ static struct block *run_block(struct cpu *cpu, struct block *prev)
         return b;
     }
     cpu->intr_shadow = false;
-    uint32_t eip = cpu->eip;
-    unsigned n = b->n;
-    for (unsigned k = 0;;) {
-        const struct insn *in = &b->insn[k];
-        eip += in->len;
-        cpu->eip = eip;
-        b->fn[k](cpu, in);
-        cpu->icount++;
-        if (++k == n || cpu->leave_block)
-            return b;
-        cpu->insn_eip = eip;
-        cpu->insn_esp = cpu->r[R_ESP];
-    }
+    b->slot[0].run(cpu, &b->slot[0].in);
+    return b;
 }
 
 /* Run blocks until the budget is used up or an instruction asks to exit. */

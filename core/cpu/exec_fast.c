@@ -35,25 +35,10 @@ static inline uint32_t ea_bd(const struct cpu *cpu, const struct insn *in)
 
 /* ---- MOV, MOVZX, LEA -------------------------------------------------------- */
 
-static void mov_r32_r32(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];
-}
-
-static void mov_r32_imm(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = in->imm;
-}
-
-static void movzx_r32_r8(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);
-}
-
-static void lea_r32(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = ea_any(cpu, in);
-}
+FAST_FORM(mov_r32_r32, cpu_next, cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];)
+FAST_FORM(mov_r32_imm, cpu_next, cpu->r[in->o[0].reg] = in->imm;)
+FAST_FORM(movzx_r32_r8, cpu_next, cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);)
+FAST_FORM(lea_r32, cpu_next, cpu->r[in->o[0].reg] = ea_any(cpu, in);)
 
 /* A load into a 32-bit register that missed the fast path; out of line,
  * so that the fast path needs no stack frame. */
@@ -84,36 +69,28 @@ static inline void load_r32(struct cpu *cpu, const struct insn *in, uint32_t off
     X(mov_r8_m8, reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, off, 1)))         \
     X(mov_m8_r8, mem_store(cpu, in->seg, off, 1, reg_read(cpu, in->o[1].reg, 1)))
 
-#define X(name, body)                                                  \
-    static void name##_bd(struct cpu *cpu, const struct insn *in)      \
-    {                                                                  \
-        uint32_t off = ea_bd(cpu, in);                                 \
-        body;                                                          \
-    }                                                                  \
-    static void name##_any(struct cpu *cpu, const struct insn *in)     \
-    {                                                                  \
-        uint32_t off = ea_any(cpu, in);                                \
-        body;                                                          \
-    }
+#define X(name, body)                                                            \
+    FAST_FORM(name##_bd, cpu_next_checked, uint32_t off = ea_bd(cpu, in); body;)  \
+    FAST_FORM(name##_any, cpu_next_checked, uint32_t off = ea_any(cpu, in); body;)
 MEM_FORMS(X)
 #undef X
 
 /* The _bd or _any variant of a memory form. */
-#define MEM_FORM(in, name) (is_bd(in) ? name##_bd : name##_any)
+#define MEM_FORM(in, name) (is_bd(in) ? FORM(name##_bd) : FORM(name##_any))
 
 static bool is_bd(const struct insn *in)
 {
     return in->ea_base != EA_NONE && in->ea_index == EA_NONE;
 }
 
-static exec_fn *mov_form(const struct insn *in)
+static struct fast_form mov_form(const struct insn *in)
 {
     const struct opnd *d = &in->o[0], *s = &in->o[1];
     if (d->size == 4 && d->kind == OK_REG) {
         if (s->kind == OK_REG)
-            return mov_r32_r32;
+            return FORM(mov_r32_r32);
         if (s->kind == OK_IMM)
-            return mov_r32_imm;
+            return FORM(mov_r32_imm);
         if (s->kind == OK_MEM)
             return MEM_FORM(in, mov_r32_m32);
     }
@@ -127,47 +104,56 @@ static exec_fn *mov_form(const struct insn *in)
         return MEM_FORM(in, mov_r8_m8);
     if (d->size == 1 && d->kind == OK_MEM && s->kind == OK_REG)
         return MEM_FORM(in, mov_m8_r8);
-    return NULL;
+    return NO_FORM;
 }
 
-static exec_fn *movzx_form(const struct insn *in)
+static struct fast_form movzx_form(const struct insn *in)
 {
     if (in->o[0].size != 4 || in->o[1].size != 1)
-        return NULL;
-    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : movzx_r32_r8;
+        return NO_FORM;
+    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : FORM(movzx_r32_r8);
 }
 
 /* ---- TEST ------------------------------------------------------------------- */
 
-static void test_r32_r32(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(test_r32_r32, cpu_next,
     uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];
-    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);
-}
+    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);)
 
-static void test_r8_r8(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(test_r8_r8, cpu_next,
     uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = reg_read(cpu, in->o[1].reg, 1);
-    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);
-}
+    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);)
 
-static exec_fn *test_form(const struct insn *in)
+static struct fast_form test_form(const struct insn *in)
 {
     if (in->o[0].kind != OK_REG || in->o[1].kind != OK_REG)
-        return NULL;
-    return in->o[0].size == 4 ? test_r32_r32 : in->o[0].size == 1 ? test_r8_r8 : NULL;
+        return NO_FORM;
+    return in->o[0].size == 4 ? FORM(test_r32_r32) : in->o[0].size == 1 ? FORM(test_r8_r8) : NO_FORM;
 }
 
 /* ---- Near branches ------------------------------------------------------- */
 
-/* JMP rel: EIP = EIP + displacement, checked against the CS limit
- * (32-bit operand size: no truncation). */
-static void jmp_rel(struct cpu *cpu, const struct insn *in)
+/* The target of JMP rel or Jcc rel after the instruction that ends at
+ * `next`, checked against the CS limit (32-bit operand size: no
+ * truncation). */
+static inline uint32_t rel_target(struct cpu *cpu, const struct insn *in, uint32_t next)
 {
-    uint32_t target = cpu->eip + in->imm;
+    uint32_t target = next + in->imm;
     if (target > cpu->seg[S_CS].limit)
         cpu_gp0(cpu);
-    cpu->eip = target;
+    return target;
+}
+
+/* JMP rel ends its block: its `run` sets EIP and returns to the run loop. */
+static void jmp_rel(struct cpu *cpu, const struct insn *in)
+{
+    cpu->eip = rel_target(cpu, in, cpu->eip);
+}
+
+static void jmp_rel_run(struct cpu *cpu, const struct insn *in)
+{
+    cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
+    cpu->icount++;
 }
 
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
@@ -210,31 +196,36 @@ static inline int cond_fast(const struct cpu *cpu, unsigned cc)
     return -1;
 }
 
-/* Jcc taken: EIP + displacement, checked against the CS limit. */
-static void jcc_take(struct cpu *cpu, const struct insn *in)
+/* Is condition `cc` true? cond_fast(), else cond_true() out of line, so
+ * that the fast path needs no stack frame. */
+static __attribute__((noinline)) bool cond_slow(const struct cpu *cpu, unsigned cc)
 {
-    uint32_t target = cpu->eip + in->imm;
-    if (target > cpu->seg[S_CS].limit)
-        cpu_gp0(cpu);
-    cpu_branch_taken(cpu, target);
+    return cond_true(cpu, cc);
 }
 
-/* A condition cond_fast() cannot answer; out of line, so that the fast
- * path needs no stack frame. */
-static __attribute__((noinline)) void jcc_slow(struct cpu *cpu, const struct insn *in, unsigned cc)
+static inline bool jcc_taken(const struct cpu *cpu, unsigned cc)
 {
-    if (cond_true(cpu, cc))
-        jcc_take(cpu, in);
+    int taken = cond_fast(cpu, cc);
+    return taken < 0 ? cond_slow(cpu, cc) : taken > 0;
 }
 
-#define JCC_FORM(cc)                                                  \
-    static void jcc_##cc(struct cpu *cpu, const struct insn *in)      \
-    {                                                                 \
-        int taken = cond_fast(cpu, cc);                               \
-        if (taken > 0)                                                \
-            jcc_take(cpu, in);                                        \
-        else if (taken < 0)                                           \
-            jcc_slow(cpu, in, cc);                                    \
+/* A Jcc inside a block: when taken, it ends the run of its block there
+ * (alone, through cpu_branch_taken; threaded, by returning to the run loop
+ * instead of going on to the next slot). */
+#define JCC_FORM(cc)                                                      \
+    static void jcc_##cc(struct cpu *cpu, const struct insn *in)          \
+    {                                                                     \
+        if (jcc_taken(cpu, cc))                                           \
+            cpu_branch_taken(cpu, rel_target(cpu, in, cpu->eip));         \
+    }                                                                     \
+    static void jcc_##cc##_run(struct cpu *cpu, const struct insn *in)    \
+    {                                                                     \
+        if (jcc_taken(cpu, cc)) {                                         \
+            cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);           \
+            cpu->icount++;                                                \
+            return;                                                       \
+        }                                                                 \
+        cpu_next(cpu, in);                                                \
     }
 JCC_FORM(CC_O) JCC_FORM(CC_NO) JCC_FORM(CC_B) JCC_FORM(CC_AE)
 JCC_FORM(CC_E) JCC_FORM(CC_NE) JCC_FORM(CC_BE) JCC_FORM(CC_A)
@@ -242,26 +233,28 @@ JCC_FORM(CC_S) JCC_FORM(CC_NS) JCC_FORM(CC_P) JCC_FORM(CC_NP)
 JCC_FORM(CC_L) JCC_FORM(CC_GE) JCC_FORM(CC_LE) JCC_FORM(CC_G)
 #undef JCC_FORM
 
-static exec_fn *const jcc_forms[16] = {
-    jcc_CC_O, jcc_CC_NO, jcc_CC_B, jcc_CC_AE, jcc_CC_E, jcc_CC_NE, jcc_CC_BE, jcc_CC_A,
-    jcc_CC_S, jcc_CC_NS, jcc_CC_P, jcc_CC_NP, jcc_CC_L, jcc_CC_GE, jcc_CC_LE, jcc_CC_G,
+static const struct fast_form jcc_forms[16] = {
+    FORM(jcc_CC_O), FORM(jcc_CC_NO), FORM(jcc_CC_B), FORM(jcc_CC_AE),
+    FORM(jcc_CC_E), FORM(jcc_CC_NE), FORM(jcc_CC_BE), FORM(jcc_CC_A),
+    FORM(jcc_CC_S), FORM(jcc_CC_NS), FORM(jcc_CC_P), FORM(jcc_CC_NP),
+    FORM(jcc_CC_L), FORM(jcc_CC_GE), FORM(jcc_CC_LE), FORM(jcc_CC_G),
 };
 
 /* ---- The choice ---------------------------------------------------------- */
 
-exec_fn *cpu_fast_form(const struct insn *in)
+struct fast_form cpu_fast_form(const struct insn *in)
 {
     if (in->asize != 4)
-        return NULL;
+        return NO_FORM;
     switch (in->d.exec) {
     case EX_MOV: return mov_form(in);
     case EX_MOVZX: return movzx_form(in);
-    case EX_LEA: return in->o[0].size == 4 ? lea_r32 : NULL;
+    case EX_LEA: return in->o[0].size == 4 ? FORM(lea_r32) : NO_FORM;
     case EX_TEST: return test_form(in);
-    case EX_JMP: return in->osize == 4 && in->o[0].kind == OK_IMM ? jmp_rel : NULL;
-    case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NULL;
+    case EX_JMP: return in->osize == 4 && in->o[0].kind == OK_IMM ? FORM(jmp_rel) : NO_FORM;
+    case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NO_FORM;
     case EX_ALU:
     case EX_INCDEC: return alu_fast_form(in);
-    default: return NULL;
+    default: return NO_FORM;
     }
 }

@@ -23,34 +23,30 @@
     X(xor, d ^ s, true, LF_LOGIC)                    \
     X(cmp, d - s, false, LF_SUB)
 
-#define X(name, expr, writes, lf)                                              \
-    static void name##_r32_r32(struct cpu *cpu, const struct insn *in)         \
-    {                                                                          \
-        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];           \
-        uint32_t r = expr;                                                     \
-        if (writes)                                                            \
-            cpu->r[in->o[0].reg] = r;                                          \
-        flags_lazy(cpu, lf, 4, d, s, r);                                       \
-    }                                                                          \
-    static void name##_r32_imm(struct cpu *cpu, const struct insn *in)         \
-    {                                                                          \
-        uint32_t d = cpu->r[in->o[0].reg], s = in->imm;                        \
-        uint32_t r = expr;                                                     \
-        if (writes)                                                            \
-            cpu->r[in->o[0].reg] = r;                                          \
-        flags_lazy(cpu, lf, 4, d, s, r);                                       \
-    }
+#define X(name, expr, writes, lf)                                    \
+    FAST_FORM(name##_r32_r32, cpu_next,                              \
+        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg]; \
+        uint32_t r = expr;                                           \
+        if (writes)                                                  \
+            cpu->r[in->o[0].reg] = r;                                \
+        flags_lazy(cpu, lf, 4, d, s, r);)                            \
+    FAST_FORM(name##_r32_imm, cpu_next,                              \
+        uint32_t d = cpu->r[in->o[0].reg], s = in->imm;              \
+        uint32_t r = expr;                                           \
+        if (writes)                                                  \
+            cpu->r[in->o[0].reg] = r;                                \
+        flags_lazy(cpu, lf, 4, d, s, r);)
 ALU_FORMS(X)
 #undef X
 
-/* Indexed by the ALU operation (ALU_ADD ... ALU_CMP); NULL: no fast form. */
-static exec_fn *const alu_r32_r32[8] = {
-    [ALU_ADD] = add_r32_r32, [ALU_OR] = or_r32_r32, [ALU_AND] = and_r32_r32,
-    [ALU_SUB] = sub_r32_r32, [ALU_XOR] = xor_r32_r32, [ALU_CMP] = cmp_r32_r32,
+/* Indexed by the ALU operation (ALU_ADD ... ALU_CMP); NO_FORM: none. */
+static const struct fast_form alu_r32_r32[8] = {
+    [ALU_ADD] = FORM(add_r32_r32), [ALU_OR] = FORM(or_r32_r32), [ALU_AND] = FORM(and_r32_r32),
+    [ALU_SUB] = FORM(sub_r32_r32), [ALU_XOR] = FORM(xor_r32_r32), [ALU_CMP] = FORM(cmp_r32_r32),
 };
-static exec_fn *const alu_r32_imm[8] = {
-    [ALU_ADD] = add_r32_imm, [ALU_OR] = or_r32_imm, [ALU_AND] = and_r32_imm,
-    [ALU_SUB] = sub_r32_imm, [ALU_XOR] = xor_r32_imm, [ALU_CMP] = cmp_r32_imm,
+static const struct fast_form alu_r32_imm[8] = {
+    [ALU_ADD] = FORM(add_r32_imm), [ALU_OR] = FORM(or_r32_imm), [ALU_AND] = FORM(and_r32_imm),
+    [ALU_SUB] = FORM(sub_r32_imm), [ALU_XOR] = FORM(xor_r32_imm), [ALU_CMP] = FORM(cmp_r32_imm),
 };
 
 /* ex_INCDEC's keep_cf: put the CF of the current record into EFLAGS before
@@ -74,40 +70,36 @@ static void keep_cf_fast(struct cpu *cpu)
     cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (cf ? EFLAGS_CF : 0);
 }
 
-static void inc_r32(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(inc_r32, cpu_next,
     uint32_t d = cpu->r[in->o[0].reg];
     cpu->r[in->o[0].reg] = d + 1;
     keep_cf_fast(cpu);
-    flags_lazy(cpu, LF_INC, 4, d, 1, d + 1);
-}
+    flags_lazy(cpu, LF_INC, 4, d, 1, d + 1);)
 
-static void dec_r32(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(dec_r32, cpu_next,
     uint32_t d = cpu->r[in->o[0].reg];
     cpu->r[in->o[0].reg] = d - 1;
     keep_cf_fast(cpu);
-    flags_lazy(cpu, LF_DEC, 4, d, 1, d - 1);
-}
+    flags_lazy(cpu, LF_DEC, 4, d, 1, d - 1);)
 /* END SOLUTION */
 /* STUB: */
 
 /* The fast form of an ALU (ex_ALU) or INC/DEC (ex_INCDEC) instruction, or
- * NULL to run the general handler. Called when a block is decoded, for
+ * NO_FORM to run the general handler. Called when a block is decoded, for
  * instructions with a 32-bit address size. */
-exec_fn *alu_fast_form(const struct insn *in)
+struct fast_form alu_fast_form(const struct insn *in)
 {
     /* BEGIN SOLUTION lab01 */
     const struct opnd *d = &in->o[0], *s = &in->o[1];
     if (d->kind != OK_REG || d->size != 4)
-        return NULL;
+        return NO_FORM;
     if (in->d.exec == EX_INCDEC)
-        return in->d.arg ? dec_r32 : inc_r32;
+        return in->d.arg ? FORM(dec_r32) : FORM(inc_r32);
     if (s->kind == OK_REG)
         return alu_r32_r32[in->d.arg & 7];
     if (s->kind == OK_IMM)
         return alu_r32_imm[in->d.arg & 7];
-    return NULL;
+    return NO_FORM;
     /* END SOLUTION */
-    /* STUB: (void)in; return NULL; */
+    /* STUB: (void)in; return NO_FORM; */
 }
