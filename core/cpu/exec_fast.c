@@ -196,17 +196,23 @@ static inline int cond_fast(const struct cpu *cpu, unsigned cc)
     return -1;
 }
 
-/* Is condition `cc` true? cond_fast(), else cond_true() out of line, so
- * that the fast path needs no stack frame. */
-static __attribute__((noinline)) bool cond_slow(const struct cpu *cpu, unsigned cc)
+/* The conditions cond_fast() cannot answer; out of line, so that the fast
+ * paths need no stack frame. */
+static __attribute__((noinline)) void jcc_slow(struct cpu *cpu, const struct insn *in, unsigned cc)
 {
-    return cond_true(cpu, cc);
+    if (cond_true(cpu, cc))
+        cpu_branch_taken(cpu, rel_target(cpu, in, cpu->eip));
 }
 
-static inline bool jcc_taken(const struct cpu *cpu, unsigned cc)
+static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct insn *in,
+                                                   unsigned cc)
 {
-    int taken = cond_fast(cpu, cc);
-    return taken < 0 ? cond_slow(cpu, cc) : taken > 0;
+    if (cond_true(cpu, cc)) {
+        cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
+        cpu->icount++;
+        return;
+    }
+    cpu_next(cpu, in);
 }
 
 /* A Jcc inside a block: when taken, it ends the run of its block there
@@ -215,17 +221,23 @@ static inline bool jcc_taken(const struct cpu *cpu, unsigned cc)
 #define JCC_FORM(cc)                                                      \
     static void jcc_##cc(struct cpu *cpu, const struct insn *in)          \
     {                                                                     \
-        if (jcc_taken(cpu, cc))                                           \
+        int taken = cond_fast(cpu, cc);                                   \
+        if (taken > 0)                                                    \
             cpu_branch_taken(cpu, rel_target(cpu, in, cpu->eip));         \
+        else if (taken < 0)                                               \
+            jcc_slow(cpu, in, cc);                                        \
     }                                                                     \
     static void jcc_##cc##_run(struct cpu *cpu, const struct insn *in)    \
     {                                                                     \
-        if (jcc_taken(cpu, cc)) {                                         \
+        int taken = cond_fast(cpu, cc);                                   \
+        if (taken < 0) {                                                  \
+            jcc_run_slow(cpu, in, cc);                                    \
+        } else if (taken) {                                               \
             cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);           \
             cpu->icount++;                                                \
-            return;                                                       \
+        } else {                                                          \
+            cpu_next(cpu, in);                                            \
         }                                                                 \
-        cpu_next(cpu, in);                                                \
     }
 JCC_FORM(CC_O) JCC_FORM(CC_NO) JCC_FORM(CC_B) JCC_FORM(CC_AE)
 JCC_FORM(CC_E) JCC_FORM(CC_NE) JCC_FORM(CC_BE) JCC_FORM(CC_A)

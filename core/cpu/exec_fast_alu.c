@@ -50,37 +50,72 @@ static const struct fast_form alu_r32_imm[8] = {
 };
 
 /* ex_INCDEC's keep_cf: put the CF of the current record into EFLAGS before
- * an INC/DEC record replaces it. The commonest records give CF directly
- * (a compare without borrow in, an addition without carry in, a logic
- * operation); flags_arith() works out the rest. */
-static void keep_cf_fast(struct cpu *cpu)
+ * an INC/DEC record replaces it. keep_cf_fast() does it in line for the
+ * commonest records (none, INC/DEC: CF is in EFLAGS already; a 32-bit
+ * compare without borrow in; a logic operation) and says whether it did;
+ * keep_cf_slow() does the rest. */
+static inline bool keep_cf_fast(struct cpu *cpu)
 {
     const struct lazy_flags *lf = &cpu->lf;
-    bool cf;
+    if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
+        return true;
     if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src)
-        cf = lf->dst < lf->src;
+        cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (lf->dst < lf->src ? EFLAGS_CF : 0);
     else if (lf->op == LF_LOGIC)
-        cf = false;
-    else if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
-        return;
-    else if (lf->op == LF_ADD && lf->size == 4 && lf->res == lf->dst + lf->src)
-        cf = lf->res < lf->dst;
+        cpu->eflags &= ~EFLAGS_CF;
     else
-        cf = (flags_arith(cpu) & EFLAGS_CF) != 0;
+        return false;
+    return true;
+}
+
+static void keep_cf_slow(struct cpu *cpu)
+{
+    bool cf = (flags_arith(cpu) & EFLAGS_CF) != 0;
     cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (cf ? EFLAGS_CF : 0);
 }
 
-FAST_FORM(inc_r32, cpu_next,
-    uint32_t d = cpu->r[in->o[0].reg];
-    cpu->r[in->o[0].reg] = d + 1;
-    keep_cf_fast(cpu);
-    flags_lazy(cpu, LF_INC, 4, d, 1, d + 1);)
-
-FAST_FORM(dec_r32, cpu_next,
-    uint32_t d = cpu->r[in->o[0].reg];
-    cpu->r[in->o[0].reg] = d - 1;
-    keep_cf_fast(cpu);
-    flags_lazy(cpu, LF_DEC, 4, d, 1, d - 1);)
+/* INC and DEC of a 32-bit register: `name` alone, `name##_run` threaded.
+ * Where keep_cf_fast() cannot, the out-of-line `name##_slow` and
+ * `name##_slow_run` keep CF, so that the fast paths need no stack frame. */
+#define INCDEC_FORM(name, delta, lf)                                           \
+    static inline void name##_rec(struct cpu *cpu, const struct insn *in)      \
+    {                                                                          \
+        uint32_t d = cpu->r[in->o[0].reg];                                     \
+        cpu->r[in->o[0].reg] = d + (delta);                                    \
+        flags_lazy(cpu, lf, 4, d, 1, d + (delta));                             \
+    }                                                                          \
+    static __attribute__((noinline)) void name##_slow(struct cpu *cpu,         \
+                                                      const struct insn *in)   \
+    {                                                                          \
+        keep_cf_slow(cpu);                                                     \
+        name##_rec(cpu, in);                                                   \
+    }                                                                          \
+    static __attribute__((noinline)) void name##_slow_run(struct cpu *cpu,     \
+                                                          const struct insn *in) \
+    {                                                                          \
+        keep_cf_slow(cpu);                                                     \
+        name##_rec(cpu, in);                                                   \
+        cpu_next(cpu, in);                                                     \
+    }                                                                          \
+    static void name(struct cpu *cpu, const struct insn *in)                   \
+    {                                                                          \
+        if (keep_cf_fast(cpu))                                                 \
+            name##_rec(cpu, in);                                               \
+        else                                                                   \
+            name##_slow(cpu, in);                                              \
+    }                                                                          \
+    static void name##_run(struct cpu *cpu, const struct insn *in)             \
+    {                                                                          \
+        if (!keep_cf_fast(cpu)) {                                              \
+            name##_slow_run(cpu, in);                                          \
+            return;                                                            \
+        }                                                                      \
+        name##_rec(cpu, in);                                                   \
+        cpu_next(cpu, in);                                                     \
+    }
+INCDEC_FORM(inc_r32, 1, LF_INC)
+INCDEC_FORM(dec_r32, (uint32_t)-1, LF_DEC)
+#undef INCDEC_FORM
 /* END SOLUTION */
 /* STUB: */
 
