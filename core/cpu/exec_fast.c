@@ -16,8 +16,10 @@
  */
 #include "cpu_internal.h"
 
-/* The offset of the memory operand with a 32-bit address size: any form,
- * and [base + disp], the commonest, which gets fast forms of its own. */
+/* The offset of the memory operand with a 32-bit address size: any form
+ * (ea_any), and each form on its own, chosen when the block is decoded:
+ * [disp], [base + disp], [index * scale + disp], [base + index * scale +
+ * disp]. A missing displacement is a displacement of 0. */
 static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
 {
     uint32_t off = in->disp;
@@ -28,9 +30,25 @@ static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
     return off;
 }
 
+static inline uint32_t ea_d(const struct cpu *cpu, const struct insn *in)
+{
+    (void)cpu;
+    return in->disp;
+}
+
 static inline uint32_t ea_bd(const struct cpu *cpu, const struct insn *in)
 {
     return in->disp + cpu->r[in->ea_base];
+}
+
+static inline uint32_t ea_isd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + (cpu->r[in->ea_index] << in->ea_scale);
+}
+
+static inline uint32_t ea_bisd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + cpu->r[in->ea_base] + (cpu->r[in->ea_index] << in->ea_scale);
 }
 
 /* ---- MOV, MOVZX, LEA -------------------------------------------------------- */
@@ -40,48 +58,119 @@ FAST_FORM(mov_r32_imm, cpu_next, cpu->r[in->o[0].reg] = in->imm;)
 FAST_FORM(movzx_r32_r8, cpu_next, cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);)
 FAST_FORM(lea_r32, cpu_next, cpu->r[in->o[0].reg] = ea_any(cpu, in);)
 
-/* A load into a 32-bit register that missed the fast path; out of line,
- * so that the fast path needs no stack frame. */
-static __attribute__((noinline)) void load_r32_slow(struct cpu *cpu, const struct insn *in,
-                                                    uint32_t off, unsigned size)
+/* A load or store through a flat segment that hits the TLB, within one
+ * page: what mem_load() and mem_store() do first. False: the access must
+ * take the general path (mem_load_seg, mem_store_seg). */
+static inline bool load_fast(const struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size,
+                             uint32_t *v)
 {
-    cpu->r[in->o[0].reg] = mem_load_seg(cpu, in->seg, off, size);
-}
-
-static inline void load_r32(struct cpu *cpu, const struct insn *in, uint32_t off, unsigned size)
-{
-    if (vlab_likely(cpu->seg[in->seg].flat & SEG_ACC_R)) {
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_R)) {
         const struct tlb_entry *e = tlb_find(cpu->tlb_read, off, size, cpu->cpl == 3);
-        if (e) {
-            cpu->r[in->o[0].reg] = load_le((const uint8_t *)(e->addend + off), size);
-            return;
+        if (vlab_likely(e != NULL)) {
+            *v = load_le((const uint8_t *)(e->addend + off), size);
+            return true;
         }
     }
-    load_r32_slow(cpu, in, off, size);
+    return false;
 }
 
-/* The memory forms, each for [base + disp] (_bd) and any address (_any). */
-#define MEM_FORMS(X)                                                                     \
-    X(mov_r32_m32, load_r32(cpu, in, off, 4))                                             \
-    X(movzx_r32_m8, load_r32(cpu, in, off, 1))                                            \
-    X(mov_m32_r32, mem_store(cpu, in->seg, off, 4, cpu->r[in->o[1].reg]))                 \
-    X(mov_m32_imm, mem_store(cpu, in->seg, off, 4, in->imm))                              \
-    X(mov_r8_m8, reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, off, 1)))         \
-    X(mov_m8_r8, mem_store(cpu, in->seg, off, 1, reg_read(cpu, in->o[1].reg, 1)))
+static inline bool store_fast(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size,
+                              uint32_t v)
+{
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_W)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_write, off, size, cpu->cpl == 3);
+        if (vlab_likely(e != NULL)) {
+            store_le((uint8_t *)(e->addend + off), size, v);
+            return true;
+        }
+    }
+    return false;
+}
 
-#define X(name, body)                                                            \
-    FAST_FORM(name##_bd, cpu_next_checked, uint32_t off = ea_bd(cpu, in); body;)  \
-    FAST_FORM(name##_any, cpu_next_checked, uint32_t off = ea_any(cpu, in); body;)
-MEM_FORMS(X)
+/* A threaded store that missed the fast path; out of line, so that the
+ * fast paths need no stack frame. Only a slow path can ask to leave the
+ * block, so only these check. */
+static __attribute__((noinline)) void store_slow_run(struct cpu *cpu, const struct insn *in,
+                                                     uint32_t off, unsigned size, uint32_t v)
+{
+    mem_store_seg(cpu, in->seg, off, size, v);
+    cpu_next_checked(cpu, in);
+}
+
+/* The loads: `size` bytes at the operand's address into `v`, which `put`
+ * writes to the destination register. */
+#define LOAD_FORMS(X)                                              \
+    X(mov_r32_m32, 4, cpu->r[in->o[0].reg] = v)                    \
+    X(movzx_r32_m8, 1, cpu->r[in->o[0].reg] = v)                   \
+    X(mov_r8_m8, 1, reg_write(cpu, in->o[0].reg, 1, v))
+
+/* The stores: `val` into `size` bytes at the operand's address. */
+#define STORE_FORMS(X)                                             \
+    X(mov_m32_r32, 4, cpu->r[in->o[1].reg])                        \
+    X(mov_m32_imm, 4, in->imm)                                     \
+    X(mov_m8_r8, 1, reg_read(cpu, in->o[1].reg, 1))
+
+/* Each load and store for each form of the address (ea_d ... ea_bisd):
+ * `name_am` alone, `name_am_run` threaded. */
+#define LOAD_FORM(name, am, size, put)                                              \
+    static void name##_##am(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v;                                         \
+        if (!load_fast(cpu, in->seg, off, size, &v))                                \
+            v = mem_load_seg(cpu, in->seg, off, size);                              \
+        put;                                                                        \
+    }                                                                               \
+    static void name##_##am##_run(struct cpu *cpu, const struct insn *in)           \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v;                                         \
+        if (vlab_unlikely(!load_fast(cpu, in->seg, off, size, &v))) {               \
+            name##_slow_run(cpu, in, off);                                          \
+            return;                                                                 \
+        }                                                                           \
+        put;                                                                        \
+        cpu_next(cpu, in);                                                          \
+    }
+#define STORE_FORM(name, am, size, val)                                             \
+    static void name##_##am(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v = val;                                   \
+        if (!store_fast(cpu, in->seg, off, size, v))                                \
+            mem_store_seg(cpu, in->seg, off, size, v);                              \
+    }                                                                               \
+    static void name##_##am##_run(struct cpu *cpu, const struct insn *in)           \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v = val;                                   \
+        if (vlab_unlikely(!store_fast(cpu, in->seg, off, size, v))) {               \
+            store_slow_run(cpu, in, off, size, v);                                  \
+            return;                                                                 \
+        }                                                                           \
+        cpu_next(cpu, in);                                                          \
+    }
+
+#define X(name, size, put)                                                          \
+    static __attribute__((noinline)) void name##_slow_run(struct cpu *cpu,          \
+                                                          const struct insn *in,    \
+                                                          uint32_t off)             \
+    {                                                                               \
+        uint32_t v = mem_load_seg(cpu, in->seg, off, size);                         \
+        put;                                                                        \
+        cpu_next_checked(cpu, in);                                                  \
+    }                                                                               \
+    LOAD_FORM(name, d, size, put) LOAD_FORM(name, bd, size, put)                    \
+    LOAD_FORM(name, isd, size, put) LOAD_FORM(name, bisd, size, put)
+LOAD_FORMS(X)
+#undef X
+#define X(name, size, val)                                                          \
+    STORE_FORM(name, d, size, val) STORE_FORM(name, bd, size, val)                  \
+    STORE_FORM(name, isd, size, val) STORE_FORM(name, bisd, size, val)
+STORE_FORMS(X)
 #undef X
 
-/* The _bd or _any variant of a memory form. */
-#define MEM_FORM(in, name) (is_bd(in) ? FORM(name##_bd) : FORM(name##_any))
-
-static bool is_bd(const struct insn *in)
-{
-    return in->ea_base != EA_NONE && in->ea_index == EA_NONE;
-}
+/* The variant of memory form `name` for the instruction's address. */
+#define MEM_FORM(in, name)                                                            \
+    ((in)->ea_base == EA_NONE                                                         \
+         ? ((in)->ea_index == EA_NONE ? FORM(name##_d) : FORM(name##_isd))            \
+         : ((in)->ea_index == EA_NONE ? FORM(name##_bd) : FORM(name##_bisd)))
 
 static struct fast_form mov_form(const struct insn *in)
 {
