@@ -57,14 +57,15 @@ static const struct fast_form alu_r32_imm[8] = {
 static inline bool keep_cf_fast(struct cpu *cpu)
 {
     const struct lazy_flags *lf = &cpu->lf;
+    if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src) {
+        cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (uint32_t)(lf->dst < lf->src); /* CF is bit 0 */
+        return true;
+    }
     if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
         return true;
-    if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src)
-        cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (lf->dst < lf->src ? EFLAGS_CF : 0);
-    else if (lf->op == LF_LOGIC)
-        cpu->eflags &= ~EFLAGS_CF;
-    else
+    if (lf->op != LF_LOGIC)
         return false;
+    cpu->eflags &= ~EFLAGS_CF;
     return true;
 }
 
