@@ -37,14 +37,14 @@ struct block;
  * time, the run loop goes straight there instead of translating EIP and
  * looking the successor up. A link holds while nothing that fetch() depends
  * on has changed since it was made: cpu->code_epoch counts those changes
- * (a TLB refill or flush, a CS load, a block decoded, a new cpu_run), and
- * the successor's page generation catches code written since. */
+ * (a TLB refill or flush, a CS load, a block decoded, a store to a page
+ * holding decoded code, a new cpu_run: the caller may have written guest
+ * memory). */
 struct link {
     uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
     uint32_t eip;               /* where the successor starts */
     bool in_limit;              /* it lies within the CS limit (block_in_limit) */
     struct block *to;
-    const struct pm_page *page; /* the successor's RAM page */
 };
 
 struct block {
@@ -326,7 +326,6 @@ static void decode_block(struct cpu *cpu, struct block *b, uint32_t eip, const u
  * its own (near a page end, across pages, from device memory). */
 struct fetched {
     struct block *block;
-    const struct pm_page *page;
     const struct insn *single;
 };
 
@@ -369,7 +368,7 @@ static struct fetched fetch(struct cpu *cpu)
         b->code32 = code32(cpu);
         b->valid = true;
     }
-    return (struct fetched){ .block = b, .page = page };
+    return (struct fetched){ .block = b };
 }
 
 /* ---- The loop ----------------------------------------------------------- */
@@ -465,7 +464,7 @@ static unsigned link_slot(uint32_t eip)
 static const struct link *find_link(const struct cpu *cpu, const struct block *prev)
 {
     const struct link *l = &prev->link[link_slot(cpu->eip)];
-    if (l->eip == cpu->eip && l->epoch == cpu->code_epoch && l->to->gen == l->page->gen)
+    if (l->eip == cpu->eip && l->epoch == cpu->code_epoch)
         return l;
     return NULL;
 }
@@ -474,7 +473,7 @@ static void make_link(const struct cpu *cpu, struct block *prev, struct fetched 
 {
     struct link *l = &prev->link[link_slot(cpu->eip)];
     *l = (struct link){ .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
-                        .to = f.block, .page = f.page };
+                        .to = f.block };
 }
 
 /* Run block `b` instruction by instruction with every check of execute(),
