@@ -15,10 +15,14 @@
  * runs from device memory, is decoded every time.
  *
  * What makes it fast: each instruction's handler is chosen when the block
- * is decoded (cpu_handler); the checks that hold for a whole block (the CS
- * limit, the budget) are made once before it runs; and a block links to
- * the blocks that ran after it (struct link), so that going from one block
- * to the next usually costs neither a TLB lookup nor a cache lookup.
+ * is decoded (cpu_handler), in two forms, one of which runs the next
+ * instruction itself: a block runs as threaded code (cpu_internal.h),
+ * without a loop around its instructions. The checks that hold for a whole
+ * block (the CS limit, the budget) are made once before it runs. A block
+ * links to the blocks that ran after it (struct link), and a branch with a
+ * fixed target links from its own slot, so that going from one block to
+ * the next usually costs neither a TLB lookup nor a cache lookup: the end
+ * of a block goes straight on into the next (cpu_chain, cpu_chain_exit).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,12 +44,7 @@ struct block;
  * (a TLB refill or flush, a CS load, a block decoded, a store to a page
  * holding decoded code, a new cpu_run: the caller may have written guest
  * memory). */
-struct link {
-    uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
-    uint32_t eip;               /* where the successor starts */
-    bool in_limit;              /* it lies within the CS limit (block_in_limit) */
-    struct block *to;
-};
+/* struct link is in cpu_internal.h: a slot holds one too. */
 
 struct block {
     uint32_t phys;  /* physical address of the first instruction */
@@ -64,7 +63,15 @@ struct block {
 struct icache {
     struct block b[ICACHE_SIZE];
     struct insn scratch; /* for an instruction that is not cached */
+    struct block *last;  /* the block that ran last (run_block, cpu_chain) */
+    struct slot *exit;   /* the slot whose exit link failed, for run_block */
+    unsigned chain_left; /* blocks cpu_chain may still enter before it returns */
 };
+
+/* cpu_chain enters at most this many blocks in a row before it returns to
+ * the run loop: the C stack grows with each one where the compiler does not
+ * turn the calls into jumps. */
+#define CHAIN_MAX 64
 
 static exec_fn *const exec_table[EX_COUNT] = {
 #define X(name) [EX_##name] = ex_##name,
@@ -310,13 +317,16 @@ static void decode_block(struct cpu *cpu, struct block *b, uint32_t eip, const u
             break;
         }
         s->eip = eip + pos;
+        s->block = b;
+        s->exit.epoch = 0;
         set_handlers(s);
         n++;
         pos += s->in.len;
         if (ends_block(&s->in))
             break;
     }
-    b->slot[n] = (struct slot){ .run = run_end, .fn = run_end, .eip = eip + pos };
+    b->slot[n] = (struct slot){ .run = run_end, .fn = run_end, .block = b, .eip = eip + pos };
+    b->slot[n].exit.epoch = 0;
     b->eip = eip;
     b->n = (uint8_t)n;
     b->bytes = (uint16_t)pos;
@@ -408,19 +418,21 @@ static void run_general(struct cpu *cpu, const struct insn *in)
 }
 
 /* The `run` of a block's last instruction when it ends the block (a
- * branch, REP, a write to the interrupt shadow): the run loop takes over. */
+ * branch, REP, a write to the interrupt shadow): then the successor. */
 static void run_last(struct cpu *cpu, const struct insn *in)
 {
     const struct slot *s = slot_of(in);
     cpu->eip = s[1].eip;
     s->fn(cpu, in);
     cpu->icount++;
+    cpu_chain(cpu, in);
 }
 
 /* The `run` of the slot past a block's last instruction. */
 static void run_end(struct cpu *cpu, const struct insn *in)
 {
     cpu->eip = slot_of(in)->eip;
+    cpu_chain_exit(cpu, in);
 }
 
 /* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */
@@ -469,11 +481,62 @@ static const struct link *find_link(const struct cpu *cpu, const struct block *p
     return NULL;
 }
 
-static void make_link(const struct cpu *cpu, struct block *prev, struct fetched f, bool in_limit)
+/* May block `b`, reached through link `l`, run threaded now? When it lies
+ * within the CS limit and fits in the budget (else run_careful runs it). */
+static bool runs_threaded(const struct cpu *cpu, const struct block *b, bool in_limit)
 {
-    struct link *l = &prev->link[link_slot(cpu->eip)];
-    *l = (struct link){ .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
-                        .to = f.block };
+    return in_limit && cpu->budget_end - cpu->icount >= b->n;
+}
+
+/* Enter block `b` at its first slot, to run it threaded. The caller clears
+ * the interrupt shadow when the block before may have set it: only the
+ * last instruction of a block may set it, and no instruction of a fixed
+ * successor (cpu_chain_exit) does (see ends_block). */
+static void enter_block(struct cpu *cpu, struct block *b)
+{
+    cpu->icache->last = b;
+    begin_insn(cpu);
+    b->slot[0].run(cpu, &b->slot[0].in);
+}
+
+void cpu_chain(struct cpu *cpu, const struct insn *in)
+{
+    const struct link *l = find_link(cpu, slot_of(in)->block);
+    if (vlab_unlikely(cpu->leave_block) || !l || !runs_threaded(cpu, l->to, l->in_limit) ||
+        cpu->icache->chain_left == 0)
+        return;
+    cpu->icache->chain_left--;
+    cpu->intr_shadow = false;
+    enter_block(cpu, l->to);
+}
+
+void cpu_chain_exit(struct cpu *cpu, const struct insn *in)
+{
+    struct slot *s = (struct slot *)(uintptr_t)slot_of(in); /* blocks are not const */
+    struct icache *ic = cpu->icache;
+    if (s->exit.epoch == cpu->code_epoch && cpu->budget_end - cpu->icount >= s->exit.to->n &&
+        ic->chain_left != 0) {
+        ic->chain_left--;
+        enter_block(cpu, s->exit.to);
+        return;
+    }
+    ic->exit = s; /* run_block makes the link */
+}
+
+/* Link to the block at EIP: from the slot whose exit link failed when
+ * there is one (only to a block within the CS limit: an exit link is
+ * valid by its epoch alone), else from `prev`. */
+static void make_link(struct cpu *cpu, struct block *prev, struct fetched f, bool in_limit)
+{
+    struct slot *s = cpu->icache->exit;
+    struct link l = { .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
+                      .to = f.block };
+    if (s) {
+        if (in_limit)
+            s->exit = l;
+    } else if (prev) {
+        prev->link[link_slot(cpu->eip)] = l;
+    }
 }
 
 /* Run block `b` instruction by instruction with every check of execute(),
@@ -488,9 +551,9 @@ static void run_careful(struct cpu *cpu, const struct block *b)
     }
 }
 
-/* Run the block at EIP, or the single instruction there; `prev` is the
- * block that ran just before (NULL: none or unknown). Returns the block
- * that ran, or NULL.
+/* Run the block at EIP, or the single instruction there, and the blocks
+ * cpu_chain goes on to; `prev` is the block that ran just before (NULL:
+ * none or unknown). Returns the block that ran last, or NULL.
  *
  * A block whose instructions all lie within the CS limit and fit in the
  * budget runs as threaded code: its first slot's `run` runs the others in
@@ -512,21 +575,23 @@ static struct block *run_block(struct cpu *cpu, struct block *prev)
     } else {
         struct fetched f = fetch(cpu);
         if (f.single) {
+            cpu->icache->exit = NULL;
             execute(cpu, f.single, cpu_handler(f.single));
             return NULL;
         }
         b = f.block;
         in_limit = block_in_limit(cpu, b);
-        if (prev)
-            make_link(cpu, prev, f, in_limit);
+        make_link(cpu, prev, f, in_limit);
     }
-    if (vlab_unlikely(!in_limit || cpu->budget_end - cpu->icount < b->n)) {
+    cpu->icache->exit = NULL;
+    if (vlab_unlikely(!runs_threaded(cpu, b, in_limit))) {
         run_careful(cpu, b);
         return b;
     }
+    cpu->icache->chain_left = CHAIN_MAX;
     cpu->intr_shadow = false;
-    b->slot[0].run(cpu, &b->slot[0].in);
-    return b;
+    enter_block(cpu, b);
+    return cpu->icache->last;
 }
 
 /* Run blocks until the budget is used up or an instruction asks to exit. */
@@ -551,6 +616,7 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
     cpu->code_epoch++; /* the caller may have changed anything */
+    cpu->icache->exit = NULL;
     cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
         if (cpu->exc.soft)

@@ -50,10 +50,24 @@ exec_fn *cpu_handler(const struct insn *in);
  *     general handler: a fast form's `run` never writes ESP (the decoder
  *     gives an instruction that writes ESP the general `run`).
  */
+struct block;
+
+/* A link from a block to a block that ran after it (see cpu.c). */
+struct link {
+    uint64_t epoch;   /* cpu->code_epoch when it was made; 0: none */
+    uint32_t eip;     /* where the successor starts */
+    bool in_limit;    /* it lies within the CS limit (block_in_limit) */
+    struct block *to;
+};
+
 struct slot {
-    exec_fn *run;    /* execute, then run the next slot */
-    exec_fn *fn;     /* execute only (cpu_handler): the careful loop's */
-    uint32_t eip;    /* where the instruction starts */
+    exec_fn *run;        /* execute, then run the next slot */
+    exec_fn *fn;         /* execute only (cpu_handler): the careful loop's */
+    struct block *block; /* the block it belongs to */
+    uint32_t eip;        /* where the instruction starts */
+    struct link exit;    /* to the block at its fixed successor, for a slot
+                            that has one: a Jcc's or JMP rel's target, the
+                            end slot's fall-through (cpu_chain_exit) */
     struct insn in;
 };
 
@@ -70,6 +84,17 @@ static inline void cpu_next(struct cpu *cpu, const struct insn *in)
     cpu->insn_eip = next->eip;
     next->run(cpu, &next->in);
 }
+
+/* The run of the block holding `in` ended normally (at its end, or at a
+ * branch), with EIP at the successor: go straight on into the successor
+ * when the block links to it and it may run threaded (cpu.c), else return
+ * to the run loop. */
+void cpu_chain(struct cpu *cpu, const struct insn *in);
+
+/* The same for a successor the slot of `in` knows without looking at EIP,
+ * through its `exit` link: the taken target of a Jcc or JMP rel, the
+ * fall-through of a block's end slot. */
+void cpu_chain_exit(struct cpu *cpu, const struct insn *in);
 
 /* The same after an instruction that may have taken a slow path, which may
  * ask to leave the block (a store to decoded code, cpu_exit_after): then

@@ -317,7 +317,7 @@ static inline uint32_t rel_target(struct cpu *cpu, const struct insn *in, uint32
     return target;
 }
 
-/* JMP rel ends its block: its `run` sets EIP and returns to the run loop. */
+/* JMP rel ends its block: its `run` sets EIP and goes on to the successor. */
 static void jmp_rel(struct cpu *cpu, const struct insn *in)
 {
     cpu->eip = rel_target(cpu, in, cpu->eip);
@@ -327,6 +327,7 @@ static void jmp_rel_run(struct cpu *cpu, const struct insn *in)
 {
     cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
     cpu->icount++;
+    cpu_chain_exit(cpu, in);
 }
 
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
@@ -383,14 +384,15 @@ static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct
     if (cond_true(cpu, cc)) {
         cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
         cpu->icount++;
+        cpu_chain_exit(cpu, in);
         return;
     }
     cpu_next(cpu, in);
 }
 
 /* A Jcc inside a block: when taken, it ends the run of its block there
- * (alone, through cpu_branch_taken; threaded, by returning to the run loop
- * instead of going on to the next slot). */
+ * (alone, through cpu_branch_taken; threaded, by going on to the successor
+ * instead of the next slot). */
 #define JCC_FORM(cc)                                                      \
     static void jcc_##cc(struct cpu *cpu, const struct insn *in)          \
     {                                                                     \
@@ -408,6 +410,7 @@ static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct
         } else if (taken) {                                               \
             cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);           \
             cpu->icount++;                                                \
+            cpu_chain_exit(cpu, in);                                      \
         } else {                                                          \
             cpu_next(cpu, in);                                            \
         }                                                                 \
