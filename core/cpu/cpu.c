@@ -510,17 +510,44 @@ void cpu_chain(struct cpu *cpu, const struct insn *in)
     enter_block(cpu, l->to);
 }
 
+/* May the run go on through the exit link of slot `s`, with `retire`
+ * (0 or 1) more instructions to retire before the successor runs? */
+static bool exit_open(const struct cpu *cpu, const struct slot *s, bool retire)
+{
+    uint64_t room = cpu->budget_end - cpu->icount;
+    return s->exit.epoch == cpu->code_epoch &&
+           (retire ? room > s->exit.to->n : room >= s->exit.to->n) &&
+           cpu->icache->chain_left != 0;
+}
+
 void cpu_chain_exit(struct cpu *cpu, const struct insn *in)
 {
     struct slot *s = (struct slot *)(uintptr_t)slot_of(in); /* blocks are not const */
-    struct icache *ic = cpu->icache;
-    if (s->exit.epoch == cpu->code_epoch && cpu->budget_end - cpu->icount >= s->exit.to->n &&
-        ic->chain_left != 0) {
-        ic->chain_left--;
+    if (exit_open(cpu, s, false)) {
+        cpu->icache->chain_left--;
         enter_block(cpu, s->exit.to);
         return;
     }
-    ic->exit = s; /* run_block makes the link */
+    cpu->icache->exit = s; /* run_block makes the link */
+}
+
+void cpu_jump_exit(struct cpu *cpu, const struct insn *in)
+{
+    struct slot *s = (struct slot *)(uintptr_t)slot_of(in);
+    if (exit_open(cpu, s, true)) {
+        /* The link's successor lies within the CS limit: so does target. */
+        cpu->icount++;
+        cpu->eip = s->exit.eip;
+        cpu->icache->chain_left--;
+        enter_block(cpu, s->exit.to);
+        return;
+    }
+    uint32_t target = s[1].eip + in->imm; /* 32-bit operand size: no wrapping */
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu->icount++;
+    cpu->eip = target;
+    cpu->icache->exit = s;
 }
 
 /* Link to the block at EIP: from the slot whose exit link failed when

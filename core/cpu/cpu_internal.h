@@ -96,6 +96,11 @@ void cpu_chain(struct cpu *cpu, const struct insn *in);
  * fall-through of a block's end slot. */
 void cpu_chain_exit(struct cpu *cpu, const struct insn *in);
 
+/* A Jcc or JMP rel `in` with a 32-bit operand size is taken: check its
+ * target against the CS limit, retire it and go on there, as
+ * cpu_chain_exit does. */
+void cpu_jump_exit(struct cpu *cpu, const struct insn *in);
+
 /* The same after an instruction that may have taken a slow path, which may
  * ask to leave the block (a store to decoded code, cpu_exit_after): then
  * the block's run ends here, with EIP at the next instruction. */

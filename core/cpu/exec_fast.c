@@ -325,9 +325,7 @@ static void jmp_rel(struct cpu *cpu, const struct insn *in)
 
 static void jmp_rel_run(struct cpu *cpu, const struct insn *in)
 {
-    cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
-    cpu->icount++;
-    cpu_chain_exit(cpu, in);
+    cpu_jump_exit(cpu, in);
 }
 
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
@@ -382,9 +380,7 @@ static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct
                                                    unsigned cc)
 {
     if (cond_true(cpu, cc)) {
-        cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);
-        cpu->icount++;
-        cpu_chain_exit(cpu, in);
+        cpu_jump_exit(cpu, in);
         return;
     }
     cpu_next(cpu, in);
@@ -408,9 +404,7 @@ static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct
         if (taken < 0) {                                                  \
             jcc_run_slow(cpu, in, cc);                                    \
         } else if (taken) {                                               \
-            cpu->eip = rel_target(cpu, in, slot_of(in)[1].eip);           \
-            cpu->icount++;                                                \
-            cpu_chain_exit(cpu, in);                                      \
+            cpu_jump_exit(cpu, in);                                       \
         } else {                                                          \
             cpu_next(cpu, in);                                            \
         }                                                                 \
