@@ -55,7 +55,9 @@ static inline uint32_t ea_bisd(const struct cpu *cpu, const struct insn *in)
 
 FAST_FORM(mov_r32_r32, cpu_next, cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];)
 FAST_FORM(mov_r32_imm, cpu_next, cpu->r[in->o[0].reg] = in->imm;)
+FAST_FORM(mov_r8_r8, cpu_next, reg_write(cpu, in->o[0].reg, 1, reg_read(cpu, in->o[1].reg, 1));)
 FAST_FORM(movzx_r32_r8, cpu_next, cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);)
+FAST_FORM(movzx_r32_r16, cpu_next, cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg] & 0xffff;)
 FAST_FORM(lea_r32, cpu_next, cpu->r[in->o[0].reg] = ea_any(cpu, in);)
 
 /* A load or store through a flat segment that hits the TLB, within one
@@ -189,6 +191,8 @@ static struct fast_form mov_form(const struct insn *in)
         if (s->kind == OK_IMM)
             return MEM_FORM(in, mov_m32_imm);
     }
+    if (d->size == 1 && d->kind == OK_REG && s->kind == OK_REG)
+        return FORM(mov_r8_r8);
     if (d->size == 1 && d->kind == OK_REG && s->kind == OK_MEM)
         return MEM_FORM(in, mov_r8_m8);
     if (d->size == 1 && d->kind == OK_MEM && s->kind == OK_REG)
@@ -198,8 +202,10 @@ static struct fast_form mov_form(const struct insn *in)
 
 static struct fast_form movzx_form(const struct insn *in)
 {
-    if (in->o[0].size != 4 || in->o[1].size != 1)
+    if (in->o[0].size != 4)
         return NO_FORM;
+    if (in->o[1].size == 2)
+        return in->o[1].kind == OK_REG ? FORM(movzx_r32_r16) : NO_FORM;
     return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : FORM(movzx_r32_r8);
 }
 

@@ -1,6 +1,6 @@
 /* Fast forms of lab 1's arithmetic (see exec_fast.c for what a fast form
- * is): ADD OR AND SUB XOR CMP with register and immediate operands, and
- * INC and DEC of a register, all 32 bits wide.
+ * is): ADD OR AND SUB XOR CMP with register and immediate operands, 32
+ * or 8 bits wide, and INC and DEC of a 32-bit register.
  *
  * They belong to the reference solution of lab 1: each one is ex_ALU or
  * ex_INCDEC (exec_alu.c) for one form, so in a lab 1 handout
@@ -35,18 +35,36 @@
         uint32_t r = expr;                                           \
         if (writes)                                                  \
             cpu->r[in->o[0].reg] = r;                                \
-        flags_lazy(cpu, lf, 4, d, s, r);)
+        flags_lazy(cpu, lf, 4, d, s, r);)                            \
+    FAST_FORM(name##_r8_r8, cpu_next,                                \
+        uint32_t d = reg_read(cpu, in->o[0].reg, 1);                 \
+        uint32_t s = reg_read(cpu, in->o[1].reg, 1);                 \
+        uint32_t r = expr;                                           \
+        if (writes)                                                  \
+            reg_write(cpu, in->o[0].reg, 1, r);                      \
+        flags_lazy(cpu, lf, 1, d, s, r);)                            \
+    FAST_FORM(name##_r8_imm, cpu_next,                               \
+        uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = in->imm & 0xff; \
+        uint32_t r = expr;                                           \
+        if (writes)                                                  \
+            reg_write(cpu, in->o[0].reg, 1, r);                      \
+        flags_lazy(cpu, lf, 1, d, s, r);)
 ALU_FORMS(X)
 #undef X
 
-/* Indexed by the ALU operation (ALU_ADD ... ALU_CMP); NO_FORM: none. */
-static const struct fast_form alu_r32_r32[8] = {
-    [ALU_ADD] = FORM(add_r32_r32), [ALU_OR] = FORM(or_r32_r32), [ALU_AND] = FORM(and_r32_r32),
-    [ALU_SUB] = FORM(sub_r32_r32), [ALU_XOR] = FORM(xor_r32_r32), [ALU_CMP] = FORM(cmp_r32_r32),
+/* Indexed by the ALU operation (ALU_ADD ... ALU_CMP) and by whether the
+ * operands are 32 bits wide (else 8); NO_FORM: none. */
+static const struct fast_form alu_reg_reg[2][8] = {
+    { [ALU_ADD] = FORM(add_r8_r8), [ALU_OR] = FORM(or_r8_r8), [ALU_AND] = FORM(and_r8_r8),
+      [ALU_SUB] = FORM(sub_r8_r8), [ALU_XOR] = FORM(xor_r8_r8), [ALU_CMP] = FORM(cmp_r8_r8) },
+    { [ALU_ADD] = FORM(add_r32_r32), [ALU_OR] = FORM(or_r32_r32), [ALU_AND] = FORM(and_r32_r32),
+      [ALU_SUB] = FORM(sub_r32_r32), [ALU_XOR] = FORM(xor_r32_r32), [ALU_CMP] = FORM(cmp_r32_r32) },
 };
-static const struct fast_form alu_r32_imm[8] = {
-    [ALU_ADD] = FORM(add_r32_imm), [ALU_OR] = FORM(or_r32_imm), [ALU_AND] = FORM(and_r32_imm),
-    [ALU_SUB] = FORM(sub_r32_imm), [ALU_XOR] = FORM(xor_r32_imm), [ALU_CMP] = FORM(cmp_r32_imm),
+static const struct fast_form alu_reg_imm[2][8] = {
+    { [ALU_ADD] = FORM(add_r8_imm), [ALU_OR] = FORM(or_r8_imm), [ALU_AND] = FORM(and_r8_imm),
+      [ALU_SUB] = FORM(sub_r8_imm), [ALU_XOR] = FORM(xor_r8_imm), [ALU_CMP] = FORM(cmp_r8_imm) },
+    { [ALU_ADD] = FORM(add_r32_imm), [ALU_OR] = FORM(or_r32_imm), [ALU_AND] = FORM(and_r32_imm),
+      [ALU_SUB] = FORM(sub_r32_imm), [ALU_XOR] = FORM(xor_r32_imm), [ALU_CMP] = FORM(cmp_r32_imm) },
 };
 
 /* ex_INCDEC's keep_cf: put the CF of the current record into EFLAGS before
@@ -127,14 +145,14 @@ struct fast_form alu_fast_form(const struct insn *in)
 {
     /* BEGIN SOLUTION lab01 */
     const struct opnd *d = &in->o[0], *s = &in->o[1];
-    if (d->kind != OK_REG || d->size != 4)
+    if (d->kind != OK_REG || (d->size != 4 && d->size != 1))
         return NO_FORM;
     if (in->d.exec == EX_INCDEC)
-        return in->d.arg ? FORM(dec_r32) : FORM(inc_r32);
+        return d->size != 4 ? NO_FORM : in->d.arg ? FORM(dec_r32) : FORM(inc_r32);
     if (s->kind == OK_REG)
-        return alu_r32_r32[in->d.arg & 7];
+        return alu_reg_reg[d->size == 4][in->d.arg & 7];
     if (s->kind == OK_IMM)
-        return alu_r32_imm[in->d.arg & 7];
+        return alu_reg_imm[d->size == 4][in->d.arg & 7];
     return NO_FORM;
     /* END SOLUTION */
     /* STUB: (void)in; return NO_FORM; */
