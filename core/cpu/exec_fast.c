@@ -310,6 +310,48 @@ static struct fast_form shift_form(const struct insn *in)
     return by_cl[in->d.arg & 7];
 }
 
+/* ---- MUL, IMUL ------------------------------------------------------------ */
+
+/* MUL r32 and IMUL r32, r32 (, imm), with the flags of mul_flags()
+ * (exec_muldiv.c): CF = OF = the product did not fit, SF ZF PF from its
+ * low half, AF = 0. */
+static inline void mul_flags32(struct cpu *cpu, uint32_t low, bool overflow)
+{
+    shift_flags(cpu, shift_szp(low) | (overflow ? EFLAGS_CF | EFLAGS_OF : 0));
+}
+
+FAST_FORM(mul_r32, cpu_next,
+    uint64_t prod = (uint64_t)cpu->r[in->o[0].reg] * cpu->r[R_EAX];
+    cpu->r[R_EAX] = (uint32_t)prod;
+    cpu->r[R_EDX] = (uint32_t)(prod >> 32);
+    mul_flags32(cpu, (uint32_t)prod, (prod >> 32) != 0);)
+
+static inline void imul32(struct cpu *cpu, const struct insn *in, uint32_t a, uint32_t b)
+{
+    int64_t prod = (int64_t)(int32_t)a * (int32_t)b;
+    cpu->r[in->o[0].reg] = (uint32_t)prod;
+    mul_flags32(cpu, (uint32_t)prod, prod != (int32_t)prod);
+}
+
+FAST_FORM(imul_r32_r32, cpu_next, imul32(cpu, in, cpu->r[in->o[1].reg], cpu->r[in->o[0].reg]);)
+FAST_FORM(imul_r32_r32_imm, cpu_next, imul32(cpu, in, cpu->r[in->o[1].reg], in->imm);)
+
+static struct fast_form mul_form(const struct insn *in)
+{
+    if (in->o[0].kind != OK_REG || in->o[0].size != 4)
+        return NO_FORM;
+    return FORM(mul_r32);
+}
+
+static struct fast_form imul_form(const struct insn *in)
+{
+    if (in->o[0].size != 4 || in->o[1].kind != OK_REG)
+        return NO_FORM;
+    if (in->o[2].kind == OK_IMM)
+        return FORM(imul_r32_r32_imm);
+    return in->o[2].kind == OK_NONE ? FORM(imul_r32_r32) : NO_FORM;
+}
+
 /* ---- Near branches ------------------------------------------------------- */
 
 /* The target of JMP rel or Jcc rel after the instruction that ends at
@@ -332,6 +374,60 @@ static void jmp_rel(struct cpu *cpu, const struct insn *in)
 static void jmp_rel_run(struct cpu *cpu, const struct insn *in)
 {
     cpu_jump_exit(cpu, in);
+}
+
+/* JMP r32 and JMP [mem]: to the absolute offset there, checked against
+ * the CS limit; the run goes on at the target through the block's links
+ * (cpu_chain). */
+static inline void jmp_to(struct cpu *cpu, uint32_t target)
+{
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu->eip = target;
+}
+
+static inline uint32_t load32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t off = ea_any(cpu, in), v;
+    if (!load_fast(cpu, in->seg, off, 4, &v))
+        v = mem_load_seg(cpu, in->seg, off, 4);
+    return v;
+}
+
+static void jmp_r32(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, cpu->r[in->o[0].reg]);
+}
+
+static void jmp_r32_run(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, cpu->r[in->o[0].reg]);
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+static void jmp_m32(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, load32(cpu, in));
+}
+
+static void jmp_m32_run(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, load32(cpu, in));
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+static struct fast_form jmp_form(const struct insn *in)
+{
+    if (in->osize != 4)
+        return NO_FORM;
+    switch (in->o[0].kind) {
+    case OK_IMM: return FORM(jmp_rel);
+    case OK_REG: return FORM(jmp_r32);
+    case OK_MEM: return FORM(jmp_m32);
+    default: return NO_FORM;
+    }
 }
 
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
@@ -440,7 +536,9 @@ struct fast_form cpu_fast_form(const struct insn *in)
     case EX_LEA: return in->o[0].size == 4 ? FORM(lea_r32) : NO_FORM;
     case EX_TEST: return test_form(in);
     case EX_SHIFT: return shift_form(in);
-    case EX_JMP: return in->osize == 4 && in->o[0].kind == OK_IMM ? FORM(jmp_rel) : NO_FORM;
+    case EX_JMP: return jmp_form(in);
+    case EX_MUL: return mul_form(in);
+    case EX_IMUL: return imul_form(in);
     case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NO_FORM;
     case EX_ALU:
     case EX_INCDEC: return alu_fast_form(in);
