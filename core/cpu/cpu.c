@@ -63,15 +63,16 @@ struct block {
 struct icache {
     struct block b[ICACHE_SIZE];
     struct insn scratch; /* for an instruction that is not cached */
-    struct block *last;  /* the block that ran last (run_block, cpu_chain) */
+    struct block *last;  /* the block whose link failed, for run_block */
     struct slot *exit;   /* the slot whose exit link failed, for run_block */
-    unsigned chain_left; /* blocks cpu_chain may still enter before it returns */
+    uint64_t chain_end;  /* cpu_chain enters only blocks that end by this icount */
 };
 
-/* cpu_chain enters at most this many blocks in a row before it returns to
- * the run loop: the C stack grows with each one where the compiler does not
- * turn the calls into jumps. */
-#define CHAIN_MAX 64
+/* The blocks cpu_chain enters in a row end at most this many instructions
+ * after the first began: then it returns to the run loop. The C stack
+ * grows with each instruction where the compiler does not turn the calls
+ * from one to the next into jumps (-O0), so this bounds its depth. */
+#define CHAIN_INSNS 256
 
 static exec_fn *const exec_table[EX_COUNT] = {
 #define X(name) [EX_##name] = ex_##name,
@@ -431,7 +432,6 @@ static void run_last(struct cpu *cpu, const struct insn *in)
 /* The `run` of the slot past a block's last instruction. */
 static void run_end(struct cpu *cpu, const struct insn *in)
 {
-    cpu->eip = slot_of(in)->eip;
     cpu_chain_exit(cpu, in);
 }
 
@@ -492,54 +492,55 @@ static bool runs_threaded(const struct cpu *cpu, const struct block *b, bool in_
  * the interrupt shadow when the block before may have set it: only the
  * last instruction of a block may set it, and no instruction of a fixed
  * successor (cpu_chain_exit) does (see ends_block). */
-static void enter_block(struct cpu *cpu, struct block *b)
+static void enter_block(struct cpu *cpu, struct block *b, uint32_t eip)
 {
-    cpu->icache->last = b;
-    begin_insn(cpu);
+    cpu->insn_eip = eip; /* cpu->eip may lag behind while blocks run threaded */
+    cpu->insn_esp = cpu->r[R_ESP];
     b->slot[0].run(cpu, &b->slot[0].in);
+}
+
+/* May cpu_chain enter `b` after `retire` (0 or 1) more instructions retire? */
+static bool chain_room(const struct cpu *cpu, const struct block *b, unsigned retire)
+{
+    return cpu->icount + retire + b->n <= cpu->icache->chain_end;
 }
 
 void cpu_chain(struct cpu *cpu, const struct insn *in)
 {
-    const struct link *l = find_link(cpu, slot_of(in)->block);
-    if (vlab_unlikely(cpu->leave_block) || !l || !runs_threaded(cpu, l->to, l->in_limit) ||
-        cpu->icache->chain_left == 0)
+    struct block *from = slot_of(in)->block;
+    const struct link *l = find_link(cpu, from);
+    if (vlab_unlikely(cpu->leave_block) || !l || !l->in_limit || !chain_room(cpu, l->to, 0)) {
+        cpu->icache->last = from; /* run_block makes the link */
         return;
-    cpu->icache->chain_left--;
+    }
     cpu->intr_shadow = false;
-    enter_block(cpu, l->to);
+    enter_block(cpu, l->to, cpu->eip);
 }
 
-/* May the run go on through the exit link of slot `s`, with `retire`
- * (0 or 1) more instructions to retire before the successor runs? */
-static bool exit_open(const struct cpu *cpu, const struct slot *s, bool retire)
+/* May the run go on through the exit link of slot `s`? */
+static bool exit_open(const struct cpu *cpu, const struct slot *s, unsigned retire)
 {
-    uint64_t room = cpu->budget_end - cpu->icount;
-    return s->exit.epoch == cpu->code_epoch &&
-           (retire ? room > s->exit.to->n : room >= s->exit.to->n) &&
-           cpu->icache->chain_left != 0;
+    return s->exit.epoch == cpu->code_epoch && chain_room(cpu, s->exit.to, retire);
 }
 
 void cpu_chain_exit(struct cpu *cpu, const struct insn *in)
 {
     struct slot *s = (struct slot *)(uintptr_t)slot_of(in); /* blocks are not const */
-    if (exit_open(cpu, s, false)) {
-        cpu->icache->chain_left--;
-        enter_block(cpu, s->exit.to);
+    if (exit_open(cpu, s, 0)) {
+        enter_block(cpu, s->exit.to, s->exit.eip);
         return;
     }
+    cpu->eip = s->eip;
     cpu->icache->exit = s; /* run_block makes the link */
 }
 
 void cpu_jump_exit(struct cpu *cpu, const struct insn *in)
 {
     struct slot *s = (struct slot *)(uintptr_t)slot_of(in);
-    if (exit_open(cpu, s, true)) {
+    if (exit_open(cpu, s, 1)) {
         /* The link's successor lies within the CS limit: so does target. */
         cpu->icount++;
-        cpu->eip = s->exit.eip;
-        cpu->icache->chain_left--;
-        enter_block(cpu, s->exit.to);
+        enter_block(cpu, s->exit.to, s->exit.eip);
         return;
     }
     uint32_t target = s[1].eip + in->imm; /* 32-bit operand size: no wrapping */
@@ -615,9 +616,11 @@ static struct block *run_block(struct cpu *cpu, struct block *prev)
         run_careful(cpu, b);
         return b;
     }
-    cpu->icache->chain_left = CHAIN_MAX;
+    uint64_t room = cpu->budget_end - cpu->icount;
+    cpu->icache->chain_end = cpu->icount + (room < CHAIN_INSNS ? room : CHAIN_INSNS);
+    cpu->icache->last = b;
     cpu->intr_shadow = false;
-    enter_block(cpu, b);
+    enter_block(cpu, b, cpu->eip);
     return cpu->icache->last;
 }
 
