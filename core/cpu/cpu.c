@@ -297,6 +297,21 @@ static void set_handlers(struct slot *s)
         s->run = ends_block(in) ? run_last : run_general;
 }
 
+/* Fuse each compare followed by a Jcc into one `run` (cpu_fused_form), when
+ * both run threaded as fast forms. */
+static void fuse(struct block *b)
+{
+    for (unsigned k = 0; k + 1 < b->n; k++) {
+        struct slot *s = &b->slot[k], *j = &b->slot[k + 1];
+        if (j->in.d.exec != EX_JCC || j->in.osize != 4 || j->run == run_general ||
+            s->run == run_general || s->run == run_last)
+            continue;
+        exec_fn *fused = cpu_fused_form(&s->in, j->in.d.arg & 15);
+        if (fused)
+            s->run = fused;
+    }
+}
+
 /* Decode the block at `eip`, host address `code` (page offset `off`), into
  * `b`. The first instruction must decode (else its fault is raised); the
  * block ends after a branch, before an undecodable instruction, or where the
@@ -331,6 +346,7 @@ static void decode_block(struct cpu *cpu, struct block *b, uint32_t eip, const u
     b->eip = eip;
     b->n = (uint8_t)n;
     b->bytes = (uint16_t)pos;
+    fuse(b);
 }
 
 /* What fetch() found at EIP: a cached block, or one instruction decoded on
@@ -544,6 +560,7 @@ void cpu_jump_exit(struct cpu *cpu, const struct insn *in)
         return;
     }
     uint32_t target = s[1].eip + in->imm; /* 32-bit operand size: no wrapping */
+    cpu->insn_eip = s->eip; /* not yet set when the Jcc ran fused (cpu_fused_jcc) */
     if (target > cpu->seg[S_CS].limit)
         cpu_gp0(cpu);
     cpu->icount++;

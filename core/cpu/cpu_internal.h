@@ -143,6 +143,26 @@ struct fast_form {
 struct fast_form cpu_fast_form(const struct insn *in);
 struct fast_form alu_fast_form(const struct insn *in);
 
+/* A compare (CMP, TEST, INC, DEC) followed in its block by a Jcc with a
+ * 32-bit operand size on condition `cc`: a `run` that executes both, the
+ * condition taken straight from the compare's operands, or NULL.
+ * alu_fused_form() chooses for lab 1's rows. The Jcc is the next slot;
+ * the fused `run` retires both and goes on as the Jcc's `run` would. */
+exec_fn *cpu_fused_form(const struct insn *in, unsigned cc);
+exec_fn *alu_fused_form(const struct insn *in, unsigned cc);
+
+/* The second half of a fused `run`: the compare `in` retired, and the Jcc
+ * in the next slot is taken or not. */
+static inline void cpu_fused_jcc(struct cpu *cpu, const struct insn *in, bool taken)
+{
+    const struct insn *jcc = &slot_of(in)[1].in;
+    cpu->icount++;
+    if (taken)
+        cpu_jump_exit(cpu, jcc);
+    else
+        cpu_next(cpu, jcc);
+}
+
 /* String instruction variants (the `arg` of EX_STRING rows). */
 enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
 /* FLAGOP variants. */

@@ -524,6 +524,62 @@ static const struct fast_form jcc_forms[16] = {
     FORM(jcc_CC_L), FORM(jcc_CC_GE), FORM(jcc_CC_LE), FORM(jcc_CC_G),
 };
 
+/* ---- A compare and the Jcc after it ----------------------------------------- */
+
+/* TEST r32, r32 fused with the Jcc that follows (see cpu_fused_form):
+ * the condition after a logic operation (CF = OF = 0) from its result, or
+ * -1 for P and NP (not fused). */
+static inline int logic_cond(unsigned cc, uint32_t r)
+{
+    bool t;
+    switch (cc >> 1) {
+    case CC_O >> 1:
+    case CC_B >> 1: t = false; break;
+    case CC_E >> 1:
+    case CC_BE >> 1: t = r == 0; break;
+    case CC_S >> 1:
+    case CC_L >> 1: t = (int32_t)r < 0; break;
+    case CC_LE >> 1: t = (int32_t)r <= 0; break;
+    default: return -1;
+    }
+    return t != (cc & 1);
+}
+
+#define TEST_FUSED(cc)                                                          \
+    static void test_r32_r32_##cc(struct cpu *cpu, const struct insn *in)       \
+    {                                                                           \
+        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];            \
+        flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);                              \
+        cpu_fused_jcc(cpu, in, logic_cond(cc, d & s) > 0);                      \
+    }
+TEST_FUSED(CC_O) TEST_FUSED(CC_NO) TEST_FUSED(CC_B) TEST_FUSED(CC_AE)
+TEST_FUSED(CC_E) TEST_FUSED(CC_NE) TEST_FUSED(CC_BE) TEST_FUSED(CC_A)
+TEST_FUSED(CC_S) TEST_FUSED(CC_NS) TEST_FUSED(CC_L) TEST_FUSED(CC_GE)
+TEST_FUSED(CC_LE) TEST_FUSED(CC_G)
+#undef TEST_FUSED
+
+static exec_fn *const test_r32_r32_fused[16] = {
+    [CC_O] = test_r32_r32_CC_O, [CC_NO] = test_r32_r32_CC_NO, [CC_B] = test_r32_r32_CC_B,
+    [CC_AE] = test_r32_r32_CC_AE, [CC_E] = test_r32_r32_CC_E, [CC_NE] = test_r32_r32_CC_NE,
+    [CC_BE] = test_r32_r32_CC_BE, [CC_A] = test_r32_r32_CC_A, [CC_S] = test_r32_r32_CC_S,
+    [CC_NS] = test_r32_r32_CC_NS, [CC_L] = test_r32_r32_CC_L, [CC_GE] = test_r32_r32_CC_GE,
+    [CC_LE] = test_r32_r32_CC_LE, [CC_G] = test_r32_r32_CC_G,
+};
+
+exec_fn *cpu_fused_form(const struct insn *in, unsigned cc)
+{
+    if (in->asize != 4 || cc > 15)
+        return NULL;
+    switch (in->d.exec) {
+    case EX_TEST:
+        return in->o[0].kind == OK_REG && in->o[1].kind == OK_REG && in->o[0].size == 4
+                   ? test_r32_r32_fused[cc] : NULL;
+    case EX_ALU:
+    case EX_INCDEC: return alu_fused_form(in, cc);
+    default: return NULL;
+    }
+}
+
 /* ---- The choice ---------------------------------------------------------- */
 
 struct fast_form cpu_fast_form(const struct insn *in)

@@ -135,8 +135,110 @@ static void keep_cf_slow(struct cpu *cpu)
 INCDEC_FORM(inc_r32, 1, LF_INC)
 INCDEC_FORM(dec_r32, (uint32_t)-1, LF_DEC)
 #undef INCDEC_FORM
+
+/* Fused with the Jcc that follows (cpu_fused_form): CMP r32, r32 and CMP
+ * r32, imm with any condition but O and P, INC and DEC r32 with E and S.
+ * cmp_cond() and incdec_cond() say whether condition `cc` holds after the
+ * operation, or -1 when they cannot tell (no fused form then). */
+static inline int cmp_cond(unsigned cc, uint32_t d, uint32_t s)
+{
+    bool r;
+    switch (cc >> 1) {
+    case CC_B >> 1: r = d < s; break;
+    case CC_E >> 1: r = d == s; break;
+    case CC_BE >> 1: r = d <= s; break;
+    case CC_S >> 1: r = (int32_t)(d - s) < 0; break;
+    case CC_L >> 1: r = (int32_t)d < (int32_t)s; break;
+    case CC_LE >> 1: r = (int32_t)d <= (int32_t)s; break;
+    default: return -1;
+    }
+    return r != (cc & 1);
+}
+
+static inline int incdec_cond(unsigned cc, uint32_t res)
+{
+    bool r;
+    switch (cc >> 1) {
+    case CC_E >> 1: r = res == 0; break;
+    case CC_S >> 1: r = (int32_t)res < 0; break;
+    default: return -1;
+    }
+    return r != (cc & 1);
+}
+
+#define FUSED_FORMS(cc)                                                              \
+    static void cmp_r32_r32_##cc(struct cpu *cpu, const struct insn *in)             \
+    {                                                                                \
+        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];                 \
+        flags_lazy(cpu, LF_SUB, 4, d, s, d - s);                                     \
+        cpu_fused_jcc(cpu, in, cmp_cond(cc, d, s) > 0);                              \
+    }                                                                                \
+    static void cmp_r32_imm_##cc(struct cpu *cpu, const struct insn *in)             \
+    {                                                                                \
+        uint32_t d = cpu->r[in->o[0].reg], s = in->imm;                              \
+        flags_lazy(cpu, LF_SUB, 4, d, s, d - s);                                     \
+        cpu_fused_jcc(cpu, in, cmp_cond(cc, d, s) > 0);                              \
+    }                                                                                \
+    static void inc_r32_##cc(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                                \
+        if (!keep_cf_fast(cpu)) {                                                    \
+            inc_r32_slow_run(cpu, in); /* and then the Jcc on its own */             \
+            return;                                                                  \
+        }                                                                            \
+        inc_r32_rec(cpu, in);                                                        \
+        cpu_fused_jcc(cpu, in, incdec_cond(cc, cpu->r[in->o[0].reg]) > 0);           \
+    }                                                                                \
+    static void dec_r32_##cc(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                                \
+        if (!keep_cf_fast(cpu)) {                                                    \
+            dec_r32_slow_run(cpu, in);                                               \
+            return;                                                                  \
+        }                                                                            \
+        dec_r32_rec(cpu, in);                                                        \
+        cpu_fused_jcc(cpu, in, incdec_cond(cc, cpu->r[in->o[0].reg]) > 0);           \
+    }
+FUSED_FORMS(CC_B) FUSED_FORMS(CC_AE) FUSED_FORMS(CC_E) FUSED_FORMS(CC_NE)
+FUSED_FORMS(CC_BE) FUSED_FORMS(CC_A) FUSED_FORMS(CC_S) FUSED_FORMS(CC_NS)
+FUSED_FORMS(CC_L) FUSED_FORMS(CC_GE) FUSED_FORMS(CC_LE) FUSED_FORMS(CC_G)
+#undef FUSED_FORMS
+
+/* By condition; NULL: not fused. */
+#define BY_CC(form)                                                                   \
+    {                                                                                 \
+        [CC_B] = form##_CC_B, [CC_AE] = form##_CC_AE, [CC_E] = form##_CC_E,           \
+        [CC_NE] = form##_CC_NE, [CC_BE] = form##_CC_BE, [CC_A] = form##_CC_A,         \
+        [CC_S] = form##_CC_S, [CC_NS] = form##_CC_NS, [CC_L] = form##_CC_L,           \
+        [CC_GE] = form##_CC_GE, [CC_LE] = form##_CC_LE, [CC_G] = form##_CC_G,         \
+    }
+static exec_fn *const cmp_r32_r32_fused[16] = BY_CC(cmp_r32_r32);
+static exec_fn *const cmp_r32_imm_fused[16] = BY_CC(cmp_r32_imm);
+static exec_fn *const inc_r32_fused[16] = BY_CC(inc_r32);
+static exec_fn *const dec_r32_fused[16] = BY_CC(dec_r32);
+#undef BY_CC
 /* END SOLUTION */
 /* STUB: */
+
+/* The fused form of an ALU or INC/DEC instruction and a Jcc on `cc`
+ * (cpu_fused_form), or NULL. */
+exec_fn *alu_fused_form(const struct insn *in, unsigned cc)
+{
+    /* BEGIN SOLUTION lab01 */
+    const struct opnd *d = &in->o[0], *s = &in->o[1];
+    if (in->asize != 4 || d->kind != OK_REG || d->size != 4 || cc > 15)
+        return NULL;
+    if (in->d.exec == EX_INCDEC) {
+        if (incdec_cond(cc, 0) < 0)
+            return NULL;
+        return in->d.arg ? dec_r32_fused[cc] : inc_r32_fused[cc];
+    }
+    if (in->d.arg != ALU_CMP)
+        return NULL;
+    if (s->kind == OK_REG)
+        return cmp_r32_r32_fused[cc];
+    return s->kind == OK_IMM ? cmp_r32_imm_fused[cc] : NULL;
+    /* END SOLUTION */
+    /* STUB: (void)in; (void)cc; return NULL; */
+}
 
 /* The fast form of an ALU (ex_ALU) or INC/DEC (ex_INCDEC) instruction, or
  * NO_FORM to run the general handler. Called when a block is decoded, for
