@@ -512,6 +512,12 @@ enum lf_op {
     LF_LOGIC, /* AND OR XOR TEST: CF = OF = 0, AF = 0 */
     LF_INC,   /* like ADD with src = 1, CF kept in cpu->eflags */
     LF_DEC,   /* like SUB with src = 1, CF kept in cpu->eflags */
+    /* 32-bit INC and DEC right after a 32-bit compare (a SUB record with
+     * res == dst - src), or after one of these (exec_fast_alu.c): res is
+     * theirs, their operand res - 1 or res + 1; dst and src are still the
+     * compare's, and CF is its borrow, dst < src. */
+    LF_INC_CMP,
+    LF_DEC_CMP,
 };
 
 static inline void flags_lazy(struct cpu *cpu, enum lf_op op, unsigned size, uint32_t dst,

@@ -67,24 +67,26 @@ static const struct fast_form alu_reg_imm[2][8] = {
       [ALU_SUB] = FORM(sub_r32_imm), [ALU_XOR] = FORM(xor_r32_imm), [ALU_CMP] = FORM(cmp_r32_imm) },
 };
 
-/* ex_INCDEC's keep_cf: put the CF of the current record into EFLAGS before
- * an INC/DEC record replaces it. keep_cf_fast() does it in line for the
- * commonest records (none, INC/DEC: CF is in EFLAGS already; a 32-bit
- * compare without borrow in; a logic operation) and says whether it did;
- * keep_cf_slow() does the rest. */
-static inline bool keep_cf_fast(struct cpu *cpu)
+/* ex_INCDEC's keep_cf: the CF of the current record must survive an
+ * INC/DEC record. In line, for the commonest records: after a 32-bit
+ * compare (a SUB record without borrow in) or an INC/DEC that followed
+ * one, the INC/DEC record keeps the compare's operands, from which CF
+ * comes (LF_INC_CMP, LF_DEC_CMP); after no record or an INC/DEC record,
+ * CF is in EFLAGS already; after a logic operation it is 0. Elsewhere
+ * keep_cf_slow() puts CF into EFLAGS. incdec_op() returns the record's
+ * kind, or LF_NONE when the slow path must run. */
+static inline enum lf_op incdec_op(struct cpu *cpu, bool dec)
 {
     const struct lazy_flags *lf = &cpu->lf;
-    if (lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src) {
-        cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (uint32_t)(lf->dst < lf->src); /* CF is bit 0 */
-        return true;
-    }
+    if ((lf->op == LF_SUB && lf->size == 4 && lf->res == lf->dst - lf->src) ||
+        lf->op == LF_INC_CMP || lf->op == LF_DEC_CMP)
+        return dec ? LF_DEC_CMP : LF_INC_CMP;
     if (lf->op == LF_NONE || lf->op == LF_INC || lf->op == LF_DEC)
-        return true;
+        return dec ? LF_DEC : LF_INC;
     if (lf->op != LF_LOGIC)
-        return false;
+        return LF_NONE;
     cpu->eflags &= ~EFLAGS_CF;
-    return true;
+    return dec ? LF_DEC : LF_INC;
 }
 
 static void keep_cf_slow(struct cpu *cpu)
@@ -93,47 +95,61 @@ static void keep_cf_slow(struct cpu *cpu)
     cpu->eflags = (cpu->eflags & ~EFLAGS_CF) | (cf ? EFLAGS_CF : 0);
 }
 
+/* The INC/DEC record of kind `op` (see incdec_op) for d -> res. */
+static inline void incdec_record(struct cpu *cpu, enum lf_op op, uint32_t d, uint32_t res)
+{
+    if (op == LF_INC_CMP || op == LF_DEC_CMP) {
+        cpu->lf.op = (uint8_t)op; /* size 4, dst and src stay the compare's */
+        cpu->lf.res = res;
+    } else {
+        flags_lazy(cpu, op, 4, d, 1, res);
+    }
+}
+
 /* INC and DEC of a 32-bit register: `name` alone, `name##_run` threaded.
- * Where keep_cf_fast() cannot, the out-of-line `name##_slow` and
- * `name##_slow_run` keep CF, so that the fast paths need no stack frame. */
-#define INCDEC_FORM(name, delta, lf)                                           \
-    static inline void name##_rec(struct cpu *cpu, const struct insn *in)      \
+ * Where incdec_op() gives up, the out-of-line `name##_slow` and
+ * `name##_slow_run` keep CF, so that the fast paths need no stack frame.
+ * name##_rec() does the rest, as record kind `op` says. */
+#define INCDEC_FORM(name, delta, dec)                                          \
+    static inline void name##_rec(struct cpu *cpu, const struct insn *in,      \
+                                  enum lf_op op)                               \
     {                                                                          \
         uint32_t d = cpu->r[in->o[0].reg];                                     \
         cpu->r[in->o[0].reg] = d + (delta);                                    \
-        flags_lazy(cpu, lf, 4, d, 1, d + (delta));                             \
+        incdec_record(cpu, op, d, d + (delta));                                \
     }                                                                          \
     static __attribute__((noinline)) void name##_slow(struct cpu *cpu,         \
                                                       const struct insn *in)   \
     {                                                                          \
         keep_cf_slow(cpu);                                                     \
-        name##_rec(cpu, in);                                                   \
+        name##_rec(cpu, in, (dec) ? LF_DEC : LF_INC);                          \
     }                                                                          \
     static __attribute__((noinline)) void name##_slow_run(struct cpu *cpu,     \
                                                           const struct insn *in) \
     {                                                                          \
-        keep_cf_slow(cpu);                                                     \
-        name##_rec(cpu, in);                                                   \
+        name##_slow(cpu, in);                                                  \
         cpu_next(cpu, in);                                                     \
     }                                                                          \
     static void name(struct cpu *cpu, const struct insn *in)                   \
     {                                                                          \
-        if (keep_cf_fast(cpu))                                                 \
-            name##_rec(cpu, in);                                               \
+        enum lf_op op = incdec_op(cpu, dec);                                   \
+        if (op != LF_NONE)                                                     \
+            name##_rec(cpu, in, op);                                           \
         else                                                                   \
             name##_slow(cpu, in);                                              \
     }                                                                          \
     static void name##_run(struct cpu *cpu, const struct insn *in)             \
     {                                                                          \
-        if (!keep_cf_fast(cpu)) {                                              \
+        enum lf_op op = incdec_op(cpu, dec);                                   \
+        if (op == LF_NONE) {                                                   \
             name##_slow_run(cpu, in);                                          \
             return;                                                            \
         }                                                                      \
-        name##_rec(cpu, in);                                                   \
+        name##_rec(cpu, in, op);                                               \
         cpu_next(cpu, in);                                                     \
     }
-INCDEC_FORM(inc_r32, 1, LF_INC)
-INCDEC_FORM(dec_r32, (uint32_t)-1, LF_DEC)
+INCDEC_FORM(inc_r32, 1, false)
+INCDEC_FORM(dec_r32, (uint32_t)-1, true)
 #undef INCDEC_FORM
 
 /* Fused with the Jcc that follows (cpu_fused_form): CMP r32, r32 and CMP
@@ -181,20 +197,22 @@ static inline int incdec_cond(unsigned cc, uint32_t res)
     }                                                                                \
     static void inc_r32_##cc(struct cpu *cpu, const struct insn *in)                 \
     {                                                                                \
-        if (!keep_cf_fast(cpu)) {                                                    \
+        enum lf_op op = incdec_op(cpu, false);                                       \
+        if (op == LF_NONE) {                                                         \
             inc_r32_slow_run(cpu, in); /* and then the Jcc on its own */             \
             return;                                                                  \
         }                                                                            \
-        inc_r32_rec(cpu, in);                                                        \
+        inc_r32_rec(cpu, in, op);                                                    \
         cpu_fused_jcc(cpu, in, incdec_cond(cc, cpu->r[in->o[0].reg]) > 0);           \
     }                                                                                \
     static void dec_r32_##cc(struct cpu *cpu, const struct insn *in)                 \
     {                                                                                \
-        if (!keep_cf_fast(cpu)) {                                                    \
+        enum lf_op op = incdec_op(cpu, true);                                        \
+        if (op == LF_NONE) {                                                         \
             dec_r32_slow_run(cpu, in);                                               \
             return;                                                                  \
         }                                                                            \
-        dec_r32_rec(cpu, in);                                                        \
+        dec_r32_rec(cpu, in, op);                                                    \
         cpu_fused_jcc(cpu, in, incdec_cond(cc, cpu->r[in->o[0].reg]) > 0);           \
     }
 FUSED_FORMS(CC_B) FUSED_FORMS(CC_AE) FUSED_FORMS(CC_E) FUSED_FORMS(CC_NE)
