@@ -142,6 +142,10 @@ struct fast_form {
  * (exec_fast_alu.c). */
 struct fast_form cpu_fast_form(const struct insn *in);
 struct fast_form alu_fast_form(const struct insn *in);
+/* Those of the shifts, MUL and IMUL rows (exec_fast_arith.c). */
+struct fast_form shift_fast_form(const struct insn *in);
+struct fast_form mul_fast_form(const struct insn *in);
+struct fast_form imul_fast_form(const struct insn *in);
 
 /* A compare (CMP, TEST, INC, DEC) followed in its block by a Jcc with a
  * 32-bit operand size on condition `cc`: a `run` that executes both, the
