@@ -15,10 +15,14 @@
  * runs from device memory, is decoded every time.
  *
  * What makes it fast: each instruction's handler is chosen when the block
- * is decoded (cpu_handler); the checks that hold for a whole block (the CS
- * limit, the budget) are made once before it runs; and a block links to
- * the blocks that ran after it (struct link), so that going from one block
- * to the next usually costs neither a TLB lookup nor a cache lookup.
+ * is decoded (cpu_handler), in two forms, one of which runs the next
+ * instruction itself: a block runs as threaded code (cpu_internal.h),
+ * without a loop around its instructions. The checks that hold for a whole
+ * block (the CS limit, the budget) are made once before it runs. A block
+ * links to the blocks that ran after it (struct link), and a branch with a
+ * fixed target links from its own slot, so that going from one block to
+ * the next usually costs neither a TLB lookup nor a cache lookup: the end
+ * of a block goes straight on into the next (cpu_chain, cpu_chain_exit).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,34 +41,40 @@ struct block;
  * time, the run loop goes straight there instead of translating EIP and
  * looking the successor up. A link holds while nothing that fetch() depends
  * on has changed since it was made: cpu->code_epoch counts those changes
- * (a TLB refill or flush, a block decoded) and names in its top bits the
- * code context, CS and the CPL, they were made under (segload.c), so that
- * links survive a system call's trip to the kernel and back; the
- * successor's page generation catches code written since. */
-struct link {
-    uint64_t epoch;             /* cpu->code_epoch when it was made; 0: none */
-    uint32_t eip;               /* where the successor starts */
-    bool in_limit;              /* it lies within the CS limit (block_in_limit) */
-    struct block *to;
-    const struct pm_page *page; /* the successor's RAM page */
-};
+ * (a TLB refill or flush, a block decoded, a store to a page holding
+ * decoded code, a new cpu_run: the caller may have written guest memory) and
+ * names in its top bits the code context, CS and the CPL, the links were
+ * made under (segload.c), so that links survive a system call's trip to the
+ * kernel and back. */
+/* struct link is in cpu_internal.h: a slot holds one too. */
 
 struct block {
     uint32_t phys;  /* physical address of the first instruction */
+    uint32_t eip;   /* and its EIP: a block is decoded for one EIP */
     uint32_t gen;   /* the generation of its page when it was decoded */
     bool valid;
     bool code32;    /* decoded with 32-bit default operand and address size */
     uint8_t n;      /* instructions */
     uint16_t bytes; /* their total length */
     struct link link[LINKS]; /* by link_slot() of the successor's EIP */
-    exec_fn *fn[BLOCK_MAX]; /* each one's handler (cpu_handler) */
-    struct insn insn[BLOCK_MAX];
+    /* The instructions, then one slot that ends the block's run (its EIP
+     * is where the block ends): see "Threaded code" in cpu_internal.h. */
+    struct slot slot[BLOCK_MAX + 1];
 };
 
 struct icache {
     struct block b[ICACHE_SIZE];
     struct insn scratch; /* for an instruction that is not cached */
+    struct block *last;  /* the block whose link failed, for run_block */
+    struct slot *exit;   /* the slot whose exit link failed, for run_block */
+    uint64_t chain_end;  /* cpu_chain enters only blocks that end by this icount */
 };
+
+/* The blocks cpu_chain enters in a row end at most this many instructions
+ * after the first began: then it returns to the run loop. The C stack
+ * grows with each instruction where the compiler does not turn the calls
+ * from one to the next into jumps (-O0), so this bounds its depth. */
+#define CHAIN_INSNS 256
 
 static exec_fn *const exec_table[EX_COUNT] = {
 #define X(name) [EX_##name] = ex_##name,
@@ -268,11 +278,48 @@ static bool ends_block(const struct insn *in)
            sets_shadow(in);
 }
 
-/* Decode the block starting at host address `code` (page offset `off`) into
+static exec_fn run_general, run_last, run_end;
+
+/* Does the instruction write ESP (as a register operand)? A fast form that
+ * does must not run threaded (see cpu_internal.h). */
+static bool writes_esp(const struct insn *in)
+{
+    return in->o[0].kind == OK_REG && in->o[0].size != 1 && in->o[0].reg == R_ESP;
+}
+
+/* Choose the slot's handlers: the fast form's, else the general ones. */
+static void set_handlers(struct slot *s)
+{
+    const struct insn *in = &s->in;
+    struct fast_form f = (in->d.flags & F_PRIV) ? NO_FORM : cpu_fast_form(in);
+    s->fn = cpu_handler(in);
+    if (f.run && !writes_esp(in))
+        s->run = f.run;
+    else
+        s->run = ends_block(in) ? run_last : run_general;
+}
+
+/* Fuse each compare followed by a Jcc into one `run` (cpu_fused_form), when
+ * both run threaded as fast forms. */
+static void fuse(struct block *b)
+{
+    for (unsigned k = 0; k + 1 < b->n; k++) {
+        struct slot *s = &b->slot[k], *j = &b->slot[k + 1];
+        if (j->in.d.exec != EX_JCC || j->in.osize != 4 || j->run == run_general ||
+            s->run == run_general || s->run == run_last)
+            continue;
+        exec_fn *fused = cpu_fused_form(&s->in, j->in.d.arg & 15);
+        if (fused)
+            s->run = fused;
+    }
+}
+
+/* Decode the block at `eip`, host address `code` (page offset `off`), into
  * `b`. The first instruction must decode (else its fault is raised); the
  * block ends after a branch, before an undecodable instruction, or where the
  * next instruction could cross the page end. */
-static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, unsigned off)
+static void decode_block(struct cpu *cpu, struct block *b, uint32_t eip, const uint8_t *code,
+                         unsigned off)
 {
     unsigned n = 0, pos = 0;
     b->valid = false;
@@ -280,28 +327,34 @@ static void decode_block(struct cpu *cpu, struct block *b, const uint8_t *code, 
     for (unsigned k = 0; k < LINKS; k++)
         b->link[k].epoch = 0;
     while (n < BLOCK_MAX && off + pos <= VLAB_PAGE_SIZE - 15) {
-        struct insn *in = &b->insn[n];
-        int status = insn_decode(in, code + pos, 15, code32(cpu));
+        struct slot *s = &b->slot[n];
+        int status = insn_decode(&s->in, code + pos, 15, code32(cpu));
         if (status != DECODE_OK) {
             if (n == 0)
-                raise_decode_error(cpu, in, status);
+                raise_decode_error(cpu, &s->in, status);
             break;
         }
-        b->fn[n] = cpu_handler(in);
+        s->eip = eip + pos;
+        s->block = b;
+        s->exit.epoch = 0;
+        set_handlers(s);
         n++;
-        pos += in->len;
-        if (ends_block(in))
+        pos += s->in.len;
+        if (ends_block(&s->in))
             break;
     }
+    b->slot[n] = (struct slot){ .run = run_end, .fn = run_end, .block = b, .eip = eip + pos };
+    b->slot[n].exit.epoch = 0;
+    b->eip = eip;
     b->n = (uint8_t)n;
     b->bytes = (uint16_t)pos;
+    fuse(b);
 }
 
 /* What fetch() found at EIP: a cached block, or one instruction decoded on
  * its own (near a page end, across pages, from device memory). */
 struct fetched {
     struct block *block;
-    const struct pm_page *page;
     const struct insn *single;
 };
 
@@ -335,15 +388,16 @@ static struct fetched fetch(struct cpu *cpu)
     uint32_t phys = t->phys | off;
     struct pm_page *page = t->page;
     struct block *b = &cpu->icache->b[(phys ^ (phys >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
-    if (vlab_unlikely(!b->valid || b->phys != phys || b->gen != page->gen || b->code32 != code32(cpu))) {
-        decode_block(cpu, b, (const uint8_t *)(t->addend + lin), off);
+    if (vlab_unlikely(!b->valid || b->phys != phys || b->eip != eip || b->gen != page->gen ||
+                      b->code32 != code32(cpu))) {
+        decode_block(cpu, b, eip, (const uint8_t *)(t->addend + lin), off);
         mark_code_page(cpu, page);
         b->phys = phys;
         b->gen = page->gen;
         b->code32 = code32(cpu);
         b->valid = true;
     }
-    return (struct fetched){ .block = b, .page = page };
+    return (struct fetched){ .block = b };
 }
 
 /* ---- The loop ----------------------------------------------------------- */
@@ -360,8 +414,43 @@ exec_fn *cpu_handler(const struct insn *in)
 {
     if (in->d.flags & F_PRIV)
         return ex_privileged;
-    exec_fn *fast = cpu_fast_form(in);
+    exec_fn *fast = cpu_fast_form(in).fn;
     return fast ? fast : exec_table[in->d.exec];
+}
+
+/* The `run` of an instruction without a threaded fast form: its handler
+ * alone, with what the general handlers expect (EIP past the instruction),
+ * then the next slot, unless it asked to leave the block (cpu_branch_taken,
+ * cpu_exit_after, a store to decoded code). Afterwards insn_esp is ESP
+ * again, for the instructions that follow. */
+static void run_general(struct cpu *cpu, const struct insn *in)
+{
+    const struct slot *s = slot_of(in);
+    cpu->eip = s[1].eip;
+    s->fn(cpu, in);
+    cpu->insn_esp = cpu->r[R_ESP];
+    if (vlab_unlikely(cpu->leave_block)) {
+        cpu->icount++;
+        return;
+    }
+    cpu_next(cpu, in);
+}
+
+/* The `run` of a block's last instruction when it ends the block (a
+ * branch, REP, a write to the interrupt shadow): then the successor. */
+static void run_last(struct cpu *cpu, const struct insn *in)
+{
+    const struct slot *s = slot_of(in);
+    cpu->eip = s[1].eip;
+    s->fn(cpu, in);
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+/* The `run` of the slot past a block's last instruction. */
+static void run_end(struct cpu *cpu, const struct insn *in)
+{
+    cpu_chain_exit(cpu, in);
 }
 
 /* Execute `in`, the instruction at cpu->eip, with every check, and retire it. */
@@ -405,16 +494,96 @@ static unsigned link_slot(uint32_t eip)
 static const struct link *find_link(const struct cpu *cpu, const struct block *prev)
 {
     const struct link *l = &prev->link[link_slot(cpu->eip)];
-    if (l->eip == cpu->eip && l->epoch == cpu->code_epoch && l->to->gen == l->page->gen)
+    if (l->eip == cpu->eip && l->epoch == cpu->code_epoch)
         return l;
     return NULL;
 }
 
-static void make_link(const struct cpu *cpu, struct block *prev, struct fetched f, bool in_limit)
+/* May block `b`, reached through link `l`, run threaded now? When it lies
+ * within the CS limit and fits in the budget (else run_careful runs it). */
+static bool runs_threaded(const struct cpu *cpu, const struct block *b, bool in_limit)
 {
-    struct link *l = &prev->link[link_slot(cpu->eip)];
-    *l = (struct link){ .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
-                        .to = f.block, .page = f.page };
+    return in_limit && cpu->budget_end - cpu->icount >= b->n;
+}
+
+/* Enter block `b` at its first slot, to run it threaded. The caller clears
+ * the interrupt shadow when the block before may have set it: only the
+ * last instruction of a block may set it, and no instruction of a fixed
+ * successor (cpu_chain_exit) does (see ends_block). */
+static void enter_block(struct cpu *cpu, struct block *b, uint32_t eip)
+{
+    cpu->insn_eip = eip; /* cpu->eip may lag behind while blocks run threaded */
+    cpu->insn_esp = cpu->r[R_ESP];
+    b->slot[0].run(cpu, &b->slot[0].in);
+}
+
+/* May cpu_chain enter `b` after `retire` (0 or 1) more instructions retire? */
+static bool chain_room(const struct cpu *cpu, const struct block *b, unsigned retire)
+{
+    return cpu->icount + retire + b->n <= cpu->icache->chain_end;
+}
+
+void cpu_chain(struct cpu *cpu, const struct insn *in)
+{
+    struct block *from = slot_of(in)->block;
+    const struct link *l = find_link(cpu, from);
+    if (vlab_unlikely(cpu->leave_block) || !l || !l->in_limit || !chain_room(cpu, l->to, 0)) {
+        cpu->icache->last = from; /* run_block makes the link */
+        return;
+    }
+    cpu->intr_shadow = false;
+    enter_block(cpu, l->to, cpu->eip);
+}
+
+/* May the run go on through the exit link of slot `s`? */
+static bool exit_open(const struct cpu *cpu, const struct slot *s, unsigned retire)
+{
+    return s->exit.epoch == cpu->code_epoch && chain_room(cpu, s->exit.to, retire);
+}
+
+void cpu_chain_exit(struct cpu *cpu, const struct insn *in)
+{
+    struct slot *s = (struct slot *)(uintptr_t)slot_of(in); /* blocks are not const */
+    if (exit_open(cpu, s, 0)) {
+        enter_block(cpu, s->exit.to, s->exit.eip);
+        return;
+    }
+    cpu->eip = s->eip;
+    cpu->icache->exit = s; /* run_block makes the link */
+}
+
+void cpu_jump_exit(struct cpu *cpu, const struct insn *in)
+{
+    struct slot *s = (struct slot *)(uintptr_t)slot_of(in);
+    if (exit_open(cpu, s, 1)) {
+        /* The link's successor lies within the CS limit: so does target. */
+        cpu->icount++;
+        enter_block(cpu, s->exit.to, s->exit.eip);
+        return;
+    }
+    uint32_t target = s[1].eip + in->imm; /* 32-bit operand size: no wrapping */
+    cpu->insn_eip = s->eip; /* not yet set when the Jcc ran fused (cpu_fused_jcc) */
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    cpu->icount++;
+    cpu->eip = target;
+    cpu->icache->exit = s;
+}
+
+/* Link to the block at EIP: from the slot whose exit link failed when
+ * there is one (only to a block within the CS limit: an exit link is
+ * valid by its epoch alone), else from `prev`. */
+static void make_link(struct cpu *cpu, struct block *prev, struct fetched f, bool in_limit)
+{
+    struct slot *s = cpu->icache->exit;
+    struct link l = { .epoch = cpu->code_epoch, .eip = cpu->eip, .in_limit = in_limit,
+                      .to = f.block };
+    if (s) {
+        if (in_limit)
+            s->exit = l;
+    } else if (prev) {
+        prev->link[link_slot(cpu->eip)] = l;
+    }
 }
 
 /* Run block `b` instruction by instruction with every check of execute(),
@@ -422,25 +591,25 @@ static void make_link(const struct cpu *cpu, struct block *prev, struct fetched 
 static void run_careful(struct cpu *cpu, const struct block *b)
 {
     for (unsigned k = 0;;) {
-        execute(cpu, &b->insn[k], b->fn[k]);
+        execute(cpu, &b->slot[k].in, b->slot[k].fn);
         if (++k == b->n || cpu->leave_block || cpu->icount >= cpu->budget_end)
             return;
         begin_insn(cpu);
     }
 }
 
-/* Run the block at EIP, or the single instruction there; `prev` is the
- * block that ran just before (NULL: none or unknown). Returns the block
- * that ran, or NULL.
+/* Run the block at EIP, or the single instruction there, and the blocks
+ * cpu_chain goes on to; `prev` is the block that ran just before (NULL:
+ * none or unknown). Returns the block that ran last, or NULL.
  *
  * A block whose instructions all lie within the CS limit and fit in the
- * budget runs in the loop below, which does per instruction only what
- * every instruction needs: EIP and the state a fault restores, the
- * handler, the count. Only a block's last instruction may branch or set
- * the interrupt shadow (ends_block), but for a Jcc inside the block, which
- * ends the run when taken. The block ends early when cpu->leave_block says
- * so: a Jcc was taken, an exit was asked for, or a store wrote to a page
- * holding decoded code (perhaps this block's). */
+ * budget runs as threaded code: its first slot's `run` runs the others in
+ * turn (cpu_internal.h), each doing per instruction only what it needs.
+ * Only a block's last instruction may branch or set the interrupt shadow
+ * (ends_block), but for a Jcc inside the block, which ends the run when
+ * taken. The block also ends early when cpu->leave_block says so: an exit
+ * was asked for, or a store wrote to a page holding decoded code (perhaps
+ * this block's). */
 static struct block *run_block(struct cpu *cpu, struct block *prev)
 {
     begin_insn(cpu);
@@ -453,32 +622,25 @@ static struct block *run_block(struct cpu *cpu, struct block *prev)
     } else {
         struct fetched f = fetch(cpu);
         if (f.single) {
+            cpu->icache->exit = NULL;
             execute(cpu, f.single, cpu_handler(f.single));
             return NULL;
         }
         b = f.block;
         in_limit = block_in_limit(cpu, b);
-        if (prev)
-            make_link(cpu, prev, f, in_limit);
+        make_link(cpu, prev, f, in_limit);
     }
-    if (vlab_unlikely(!in_limit || cpu->budget_end - cpu->icount < b->n)) {
+    cpu->icache->exit = NULL;
+    if (vlab_unlikely(!runs_threaded(cpu, b, in_limit))) {
         run_careful(cpu, b);
         return b;
     }
+    uint64_t room = cpu->budget_end - cpu->icount;
+    cpu->icache->chain_end = cpu->icount + (room < CHAIN_INSNS ? room : CHAIN_INSNS);
+    cpu->icache->last = b;
     cpu->intr_shadow = false;
-    uint32_t eip = cpu->eip;
-    unsigned n = b->n;
-    for (unsigned k = 0;;) {
-        const struct insn *in = &b->insn[k];
-        eip += in->len;
-        cpu->eip = eip;
-        b->fn[k](cpu, in);
-        cpu->icount++;
-        if (++k == n || cpu->leave_block)
-            return b;
-        cpu->insn_eip = eip;
-        cpu->insn_esp = cpu->r[R_ESP];
-    }
+    enter_block(cpu, b, cpu->eip);
+    return cpu->icache->last;
 }
 
 /* Run blocks until the budget is used up or an instruction asks to exit. */
@@ -502,7 +664,9 @@ static enum cpu_exit run_blocks(struct cpu *cpu)
 enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     cpu->budget_end = cpu->icount + max_insns;
-    cpu_code_ctx_sync(cpu); /* the caller may have loaded CS or changed the CPL */
+    cpu->code_epoch++;      /* the caller may have written guest memory */
+    cpu->icache->exit = NULL;
+    cpu_code_ctx_sync(cpu); /* ... or loaded CS or changed the CPL */
     cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
         if (cpu->exc.soft)

@@ -15,6 +15,7 @@
 #ifndef VLAB_CPU_INTERNAL_H
 #define VLAB_CPU_INTERNAL_H
 
+#include <stddef.h>
 #include <string.h>
 
 #include "vlab/cpu.h"
@@ -33,11 +34,138 @@ EXEC_LIST(X)
  * privileged (F_PRIV) rows. */
 exec_fn *cpu_handler(const struct insn *in);
 
-/* A handler specialised for the instruction's operand form (exec_fast.c),
- * or NULL; alu_fast_form() chooses for lab 1's ALU and INC/DEC rows
+/* ---- Threaded code ------------------------------------------------------
+ *
+ * A block (cpu.c) holds its instructions in slots, one after the other,
+ * and one more slot past the last, whose `run` ends the block's run. A
+ * slot's `run` executes its instruction and then, as its last act, calls
+ * the next slot's `run` (cpu_next): the instructions of a block follow one
+ * another with no loop around them. While a block runs this way:
+ *
+ *   - cpu->insn_eip is the instruction's EIP and cpu->icount counts the
+ *     instructions before it, as always;
+ *   - cpu->eip is NOT kept up to date: a `run` that needs it (a general
+ *     handler, a branch) sets it; a fault sets it from insn_eip;
+ *   - cpu->insn_esp is ESP at the start of the block or after the last
+ *     general handler: a fast form's `run` never writes ESP (the decoder
+ *     gives an instruction that writes ESP the general `run`).
+ */
+struct block;
+
+/* A link from a block to a block that ran after it (see cpu.c). */
+struct link {
+    uint64_t epoch;   /* cpu->code_epoch when it was made; 0: none */
+    uint32_t eip;     /* where the successor starts */
+    bool in_limit;    /* it lies within the CS limit (block_in_limit) */
+    struct block *to;
+};
+
+struct slot {
+    exec_fn *run;        /* execute, then run the next slot */
+    exec_fn *fn;         /* execute only (cpu_handler): the careful loop's */
+    struct block *block; /* the block it belongs to */
+    uint32_t eip;        /* where the instruction starts */
+    struct link exit;    /* to the block at its fixed successor, for a slot
+                            that has one: a Jcc's or JMP rel's target, the
+                            end slot's fall-through (cpu_chain_exit) */
+    struct insn in;
+};
+
+static inline const struct slot *slot_of(const struct insn *in)
+{
+    return (const struct slot *)(const void *)((const char *)in - offsetof(struct slot, in));
+}
+
+/* The instruction `in` retired: go on to the next slot of its block. */
+static inline void cpu_next(struct cpu *cpu, const struct insn *in)
+{
+    const struct slot *next = slot_of(in) + 1;
+    cpu->icount++;
+    cpu->insn_eip = next->eip;
+    next->run(cpu, &next->in);
+}
+
+/* The run of the block holding `in` ended normally (at its end, or at a
+ * branch), with EIP at the successor: go straight on into the successor
+ * when the block links to it and it may run threaded (cpu.c), else return
+ * to the run loop. */
+void cpu_chain(struct cpu *cpu, const struct insn *in);
+
+/* The same for a successor the slot of `in` knows without looking at EIP,
+ * through its `exit` link: the taken target of a Jcc or JMP rel, the
+ * fall-through of a block's end slot. */
+void cpu_chain_exit(struct cpu *cpu, const struct insn *in);
+
+/* A Jcc or JMP rel `in` with a 32-bit operand size is taken: check its
+ * target against the CS limit, retire it and go on there, as
+ * cpu_chain_exit does. */
+void cpu_jump_exit(struct cpu *cpu, const struct insn *in);
+
+/* The same after an instruction that may have taken a slow path, which may
+ * ask to leave the block (a store to decoded code, cpu_exit_after): then
+ * the block's run ends here, with EIP at the next instruction. */
+static inline void cpu_next_checked(struct cpu *cpu, const struct insn *in)
+{
+    if (vlab_unlikely(cpu->leave_block)) {
+        cpu->icount++;
+        cpu->eip = slot_of(in)[1].eip;
+        return;
+    }
+    cpu_next(cpu, in);
+}
+
+/* A fast form: `fn` runs the instruction alone, `run` runs it and the rest
+ * of its block. FAST_FORM(name, next, body) defines both, as `name` and
+ * `name##_run`, from one body; `next` is cpu_next or cpu_next_checked. */
+struct fast_form {
+    exec_fn *fn, *run;
+};
+#define FAST_FORM(name, next, ...)                                            \
+    static inline void name##_body(struct cpu *cpu, const struct insn *in)    \
+    {                                                                         \
+        __VA_ARGS__                                                           \
+    }                                                                         \
+    static void name(struct cpu *cpu, const struct insn *in)                  \
+    {                                                                         \
+        name##_body(cpu, in);                                                 \
+    }                                                                         \
+    static void name##_run(struct cpu *cpu, const struct insn *in)            \
+    {                                                                         \
+        name##_body(cpu, in);                                                 \
+        next(cpu, in);                                                        \
+    }
+#define FORM(name) ((struct fast_form){ name, name##_run })
+#define NO_FORM ((struct fast_form){ NULL, NULL })
+
+/* The handlers specialised for the instruction's operand form (exec_fast.c),
+ * or NO_FORM; alu_fast_form() chooses for lab 1's ALU and INC/DEC rows
  * (exec_fast_alu.c). */
-exec_fn *cpu_fast_form(const struct insn *in);
-exec_fn *alu_fast_form(const struct insn *in);
+struct fast_form cpu_fast_form(const struct insn *in);
+struct fast_form alu_fast_form(const struct insn *in);
+/* Those of the shifts, MUL and IMUL rows (exec_fast_arith.c). */
+struct fast_form shift_fast_form(const struct insn *in);
+struct fast_form mul_fast_form(const struct insn *in);
+struct fast_form imul_fast_form(const struct insn *in);
+
+/* A compare (CMP, TEST, INC, DEC) followed in its block by a Jcc with a
+ * 32-bit operand size on condition `cc`: a `run` that executes both, the
+ * condition taken straight from the compare's operands, or NULL.
+ * alu_fused_form() chooses for lab 1's rows. The Jcc is the next slot;
+ * the fused `run` retires both and goes on as the Jcc's `run` would. */
+exec_fn *cpu_fused_form(const struct insn *in, unsigned cc);
+exec_fn *alu_fused_form(const struct insn *in, unsigned cc);
+
+/* The second half of a fused `run`: the compare `in` retired, and the Jcc
+ * in the next slot is taken or not. */
+static inline void cpu_fused_jcc(struct cpu *cpu, const struct insn *in, bool taken)
+{
+    const struct insn *jcc = &slot_of(in)[1].in;
+    cpu->icount++;
+    if (taken)
+        cpu_jump_exit(cpu, jcc);
+    else
+        cpu_next(cpu, jcc);
+}
 
 /* String instruction variants (the `arg` of EX_STRING rows). */
 enum { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
@@ -428,6 +556,12 @@ enum lf_op {
     LF_LOGIC, /* AND OR XOR TEST: CF = OF = 0, AF = 0 */
     LF_INC,   /* like ADD with src = 1, CF kept in cpu->eflags */
     LF_DEC,   /* like SUB with src = 1, CF kept in cpu->eflags */
+    /* 32-bit INC and DEC right after a 32-bit compare (a SUB record with
+     * res == dst - src), or after one of these (exec_fast_alu.c): res is
+     * theirs, their operand res - 1 or res + 1; dst and src are still the
+     * compare's, and CF is its borrow, dst < src. */
+    LF_INC_CMP,
+    LF_DEC_CMP,
 };
 
 static inline void flags_lazy(struct cpu *cpu, enum lf_op op, unsigned size, uint32_t dst,

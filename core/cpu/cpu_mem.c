@@ -156,6 +156,7 @@ static void store_one_page(struct cpu *cpu, gva_t lin, unsigned size, uint32_t v
     if (p->code) {
         physmem_code_written(p);
         cpu->leave_block = true; /* the code of the block being run may be stale */
+        cpu->code_epoch++;       /* and so may that of the blocks linked to (cpu.c) */
     }
 }
 

@@ -11,13 +11,23 @@
  * general handler. The ALU forms of lab 1 are chosen by alu_fast_form()
  * (exec_fast_alu.c), so that a lab 1 handout runs the student's handlers.
  *
+ * Each fast form comes in two versions (FAST_FORM, cpu_internal.h): one
+ * that runs the instruction alone, for the careful loop, and one that then
+ * runs the next instruction of its block (threaded code). The threaded
+ * version of a branch goes on into the next block (cpu_chain_exit,
+ * cpu_jump_exit, cpu_chain); a compare followed by a Jcc runs as one
+ * fused form (cpu_fused_form). Their slow paths are out of line, so that
+ * the fast paths need no stack frame and end in a jump.
+ *
  * Every fast form here assumes a 32-bit address size and, where it
  * matters, a 32-bit operand size: cpu_fast_form checks both.
  */
 #include "cpu_internal.h"
 
-/* The offset of the memory operand with a 32-bit address size: any form,
- * and [base + disp], the commonest, which gets fast forms of its own. */
+/* The offset of the memory operand with a 32-bit address size: any form
+ * (ea_any), and each form on its own, chosen when the block is decoded:
+ * [disp], [base + disp], [index * scale + disp], [base + index * scale +
+ * disp]. A missing displacement is a displacement of 0. */
 static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
 {
     uint32_t off = in->disp;
@@ -28,92 +38,158 @@ static inline uint32_t ea_any(const struct cpu *cpu, const struct insn *in)
     return off;
 }
 
+static inline uint32_t ea_d(const struct cpu *cpu, const struct insn *in)
+{
+    (void)cpu;
+    return in->disp;
+}
+
 static inline uint32_t ea_bd(const struct cpu *cpu, const struct insn *in)
 {
     return in->disp + cpu->r[in->ea_base];
 }
 
+static inline uint32_t ea_isd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + (cpu->r[in->ea_index] << in->ea_scale);
+}
+
+static inline uint32_t ea_bisd(const struct cpu *cpu, const struct insn *in)
+{
+    return in->disp + cpu->r[in->ea_base] + (cpu->r[in->ea_index] << in->ea_scale);
+}
+
 /* ---- MOV, MOVZX, LEA -------------------------------------------------------- */
 
-static void mov_r32_r32(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];
-}
+FAST_FORM(mov_r32_r32, cpu_next, cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg];)
+FAST_FORM(mov_r32_imm, cpu_next, cpu->r[in->o[0].reg] = in->imm;)
+FAST_FORM(mov_r8_r8, cpu_next, reg_write(cpu, in->o[0].reg, 1, reg_read(cpu, in->o[1].reg, 1));)
+FAST_FORM(movzx_r32_r8, cpu_next, cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);)
+FAST_FORM(movzx_r32_r16, cpu_next, cpu->r[in->o[0].reg] = cpu->r[in->o[1].reg] & 0xffff;)
+FAST_FORM(lea_r32, cpu_next, cpu->r[in->o[0].reg] = ea_any(cpu, in);)
 
-static void mov_r32_imm(struct cpu *cpu, const struct insn *in)
+/* A load or store through a flat segment that hits the TLB, within one
+ * page: what mem_load() and mem_store() do first. False: the access must
+ * take the general path (mem_load_seg, mem_store_seg). */
+static inline bool load_fast(const struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size,
+                             uint32_t *v)
 {
-    cpu->r[in->o[0].reg] = in->imm;
-}
-
-static void movzx_r32_r8(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = reg_read(cpu, in->o[1].reg, 1);
-}
-
-static void lea_r32(struct cpu *cpu, const struct insn *in)
-{
-    cpu->r[in->o[0].reg] = ea_any(cpu, in);
-}
-
-/* A load into a 32-bit register that missed the fast path; out of line,
- * so that the fast path needs no stack frame. */
-static __attribute__((noinline)) void load_r32_slow(struct cpu *cpu, const struct insn *in,
-                                                    uint32_t off, unsigned size)
-{
-    cpu->r[in->o[0].reg] = mem_load_seg(cpu, in->seg, off, size);
-}
-
-static inline void load_r32(struct cpu *cpu, const struct insn *in, uint32_t off, unsigned size)
-{
-    if (vlab_likely(cpu->seg[in->seg].flat & SEG_ACC_R)) {
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_R)) {
         const struct tlb_entry *e = tlb_find(cpu->tlb_read, off, size, cpu->cpl == 3);
-        if (e) {
-            cpu->r[in->o[0].reg] = load_le((const uint8_t *)(e->addend + off), size);
-            return;
+        if (vlab_likely(e != NULL)) {
+            *v = load_le((const uint8_t *)(e->addend + off), size);
+            return true;
         }
     }
-    load_r32_slow(cpu, in, off, size);
+    return false;
 }
 
-/* The memory forms, each for [base + disp] (_bd) and any address (_any). */
-#define MEM_FORMS(X)                                                                     \
-    X(mov_r32_m32, load_r32(cpu, in, off, 4))                                             \
-    X(movzx_r32_m8, load_r32(cpu, in, off, 1))                                            \
-    X(mov_m32_r32, mem_store(cpu, in->seg, off, 4, cpu->r[in->o[1].reg]))                 \
-    X(mov_m32_imm, mem_store(cpu, in->seg, off, 4, in->imm))                              \
-    X(mov_r8_m8, reg_write(cpu, in->o[0].reg, 1, mem_load(cpu, in->seg, off, 1)))         \
-    X(mov_m8_r8, mem_store(cpu, in->seg, off, 1, reg_read(cpu, in->o[1].reg, 1)))
-
-#define X(name, body)                                                  \
-    static void name##_bd(struct cpu *cpu, const struct insn *in)      \
-    {                                                                  \
-        uint32_t off = ea_bd(cpu, in);                                 \
-        body;                                                          \
-    }                                                                  \
-    static void name##_any(struct cpu *cpu, const struct insn *in)     \
-    {                                                                  \
-        uint32_t off = ea_any(cpu, in);                                \
-        body;                                                          \
+static inline bool store_fast(struct cpu *cpu, unsigned sreg, uint32_t off, unsigned size,
+                              uint32_t v)
+{
+    if (vlab_likely(cpu->seg[sreg].flat & SEG_ACC_W)) {
+        const struct tlb_entry *e = tlb_find(cpu->tlb_write, off, size, cpu->cpl == 3);
+        if (vlab_likely(e != NULL)) {
+            store_le((uint8_t *)(e->addend + off), size, v);
+            return true;
+        }
     }
-MEM_FORMS(X)
+    return false;
+}
+
+/* A threaded store that missed the fast path; out of line, so that the
+ * fast paths need no stack frame. Only a slow path can ask to leave the
+ * block, so only these check. */
+static __attribute__((noinline)) void store_slow_run(struct cpu *cpu, const struct insn *in,
+                                                     uint32_t off, unsigned size, uint32_t v)
+{
+    mem_store_seg(cpu, in->seg, off, size, v);
+    cpu_next_checked(cpu, in);
+}
+
+/* The loads: `size` bytes at the operand's address into `v`, which `put`
+ * writes to the destination register. */
+#define LOAD_FORMS(X)                                              \
+    X(mov_r32_m32, 4, cpu->r[in->o[0].reg] = v)                    \
+    X(movzx_r32_m8, 1, cpu->r[in->o[0].reg] = v)                   \
+    X(mov_r8_m8, 1, reg_write(cpu, in->o[0].reg, 1, v))
+
+/* The stores: `val` into `size` bytes at the operand's address. */
+#define STORE_FORMS(X)                                             \
+    X(mov_m32_r32, 4, cpu->r[in->o[1].reg])                        \
+    X(mov_m32_imm, 4, in->imm)                                     \
+    X(mov_m8_r8, 1, reg_read(cpu, in->o[1].reg, 1))
+
+/* Each load and store for each form of the address (ea_d ... ea_bisd):
+ * `name_am` alone, `name_am_run` threaded. */
+#define LOAD_FORM(name, am, size, put)                                              \
+    static void name##_##am(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v;                                         \
+        if (!load_fast(cpu, in->seg, off, size, &v))                                \
+            v = mem_load_seg(cpu, in->seg, off, size);                              \
+        put;                                                                        \
+    }                                                                               \
+    static void name##_##am##_run(struct cpu *cpu, const struct insn *in)           \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v;                                         \
+        if (vlab_unlikely(!load_fast(cpu, in->seg, off, size, &v))) {               \
+            name##_slow_run(cpu, in, off);                                          \
+            return;                                                                 \
+        }                                                                           \
+        put;                                                                        \
+        cpu_next(cpu, in);                                                          \
+    }
+#define STORE_FORM(name, am, size, val)                                             \
+    static void name##_##am(struct cpu *cpu, const struct insn *in)                 \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v = val;                                   \
+        if (!store_fast(cpu, in->seg, off, size, v))                                \
+            mem_store_seg(cpu, in->seg, off, size, v);                              \
+    }                                                                               \
+    static void name##_##am##_run(struct cpu *cpu, const struct insn *in)           \
+    {                                                                               \
+        uint32_t off = ea_##am(cpu, in), v = val;                                   \
+        if (vlab_unlikely(!store_fast(cpu, in->seg, off, size, v))) {               \
+            store_slow_run(cpu, in, off, size, v);                                  \
+            return;                                                                 \
+        }                                                                           \
+        cpu_next(cpu, in);                                                          \
+    }
+
+#define X(name, size, put)                                                          \
+    static __attribute__((noinline)) void name##_slow_run(struct cpu *cpu,          \
+                                                          const struct insn *in,    \
+                                                          uint32_t off)             \
+    {                                                                               \
+        uint32_t v = mem_load_seg(cpu, in->seg, off, size);                         \
+        put;                                                                        \
+        cpu_next_checked(cpu, in);                                                  \
+    }                                                                               \
+    LOAD_FORM(name, d, size, put) LOAD_FORM(name, bd, size, put)                    \
+    LOAD_FORM(name, isd, size, put) LOAD_FORM(name, bisd, size, put)
+LOAD_FORMS(X)
+#undef X
+#define X(name, size, val)                                                          \
+    STORE_FORM(name, d, size, val) STORE_FORM(name, bd, size, val)                  \
+    STORE_FORM(name, isd, size, val) STORE_FORM(name, bisd, size, val)
+STORE_FORMS(X)
 #undef X
 
-/* The _bd or _any variant of a memory form. */
-#define MEM_FORM(in, name) (is_bd(in) ? name##_bd : name##_any)
+/* The variant of memory form `name` for the instruction's address. */
+#define MEM_FORM(in, name)                                                            \
+    ((in)->ea_base == EA_NONE                                                         \
+         ? ((in)->ea_index == EA_NONE ? FORM(name##_d) : FORM(name##_isd))            \
+         : ((in)->ea_index == EA_NONE ? FORM(name##_bd) : FORM(name##_bisd)))
 
-static bool is_bd(const struct insn *in)
-{
-    return in->ea_base != EA_NONE && in->ea_index == EA_NONE;
-}
-
-static exec_fn *mov_form(const struct insn *in)
+static struct fast_form mov_form(const struct insn *in)
 {
     const struct opnd *d = &in->o[0], *s = &in->o[1];
     if (d->size == 4 && d->kind == OK_REG) {
         if (s->kind == OK_REG)
-            return mov_r32_r32;
+            return FORM(mov_r32_r32);
         if (s->kind == OK_IMM)
-            return mov_r32_imm;
+            return FORM(mov_r32_imm);
         if (s->kind == OK_MEM)
             return MEM_FORM(in, mov_r32_m32);
     }
@@ -123,51 +199,117 @@ static exec_fn *mov_form(const struct insn *in)
         if (s->kind == OK_IMM)
             return MEM_FORM(in, mov_m32_imm);
     }
+    if (d->size == 1 && d->kind == OK_REG && s->kind == OK_REG)
+        return FORM(mov_r8_r8);
     if (d->size == 1 && d->kind == OK_REG && s->kind == OK_MEM)
         return MEM_FORM(in, mov_r8_m8);
     if (d->size == 1 && d->kind == OK_MEM && s->kind == OK_REG)
         return MEM_FORM(in, mov_m8_r8);
-    return NULL;
+    return NO_FORM;
 }
 
-static exec_fn *movzx_form(const struct insn *in)
+static struct fast_form movzx_form(const struct insn *in)
 {
-    if (in->o[0].size != 4 || in->o[1].size != 1)
-        return NULL;
-    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : movzx_r32_r8;
+    if (in->o[0].size != 4)
+        return NO_FORM;
+    if (in->o[1].size == 2)
+        return in->o[1].kind == OK_REG ? FORM(movzx_r32_r16) : NO_FORM;
+    return in->o[1].kind == OK_MEM ? MEM_FORM(in, movzx_r32_m8) : FORM(movzx_r32_r8);
 }
 
 /* ---- TEST ------------------------------------------------------------------- */
 
-static void test_r32_r32(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(test_r32_r32, cpu_next,
     uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];
-    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);
-}
+    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);)
 
-static void test_r8_r8(struct cpu *cpu, const struct insn *in)
-{
+FAST_FORM(test_r8_r8, cpu_next,
     uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = reg_read(cpu, in->o[1].reg, 1);
-    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);
-}
+    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);)
 
-static exec_fn *test_form(const struct insn *in)
+static struct fast_form test_form(const struct insn *in)
 {
     if (in->o[0].kind != OK_REG || in->o[1].kind != OK_REG)
-        return NULL;
-    return in->o[0].size == 4 ? test_r32_r32 : in->o[0].size == 1 ? test_r8_r8 : NULL;
+        return NO_FORM;
+    return in->o[0].size == 4 ? FORM(test_r32_r32) : in->o[0].size == 1 ? FORM(test_r8_r8) : NO_FORM;
 }
 
 /* ---- Near branches ------------------------------------------------------- */
 
-/* JMP rel: EIP = EIP + displacement, checked against the CS limit
- * (32-bit operand size: no truncation). */
+/* The target of JMP rel or Jcc rel after the instruction that ends at
+ * `next`, checked against the CS limit (32-bit operand size: no
+ * truncation). */
+static inline uint32_t rel_target(struct cpu *cpu, const struct insn *in, uint32_t next)
+{
+    uint32_t target = next + in->imm;
+    if (target > cpu->seg[S_CS].limit)
+        cpu_gp0(cpu);
+    return target;
+}
+
+/* JMP rel ends its block: its `run` sets EIP and goes on to the successor. */
 static void jmp_rel(struct cpu *cpu, const struct insn *in)
 {
-    uint32_t target = cpu->eip + in->imm;
+    cpu->eip = rel_target(cpu, in, cpu->eip);
+}
+
+static void jmp_rel_run(struct cpu *cpu, const struct insn *in)
+{
+    cpu_jump_exit(cpu, in);
+}
+
+/* JMP r32 and JMP [mem]: to the absolute offset there, checked against
+ * the CS limit; the run goes on at the target through the block's links
+ * (cpu_chain). */
+static inline void jmp_to(struct cpu *cpu, uint32_t target)
+{
     if (target > cpu->seg[S_CS].limit)
         cpu_gp0(cpu);
     cpu->eip = target;
+}
+
+static inline uint32_t load32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t off = ea_any(cpu, in), v;
+    if (!load_fast(cpu, in->seg, off, 4, &v))
+        v = mem_load_seg(cpu, in->seg, off, 4);
+    return v;
+}
+
+static void jmp_r32(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, cpu->r[in->o[0].reg]);
+}
+
+static void jmp_r32_run(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, cpu->r[in->o[0].reg]);
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+static void jmp_m32(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, load32(cpu, in));
+}
+
+static void jmp_m32_run(struct cpu *cpu, const struct insn *in)
+{
+    jmp_to(cpu, load32(cpu, in));
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+static struct fast_form jmp_form(const struct insn *in)
+{
+    if (in->osize != 4)
+        return NO_FORM;
+    switch (in->o[0].kind) {
+    case OK_IMM: return FORM(jmp_rel);
+    case OK_REG: return FORM(jmp_r32);
+    case OK_MEM: return FORM(jmp_m32);
+    default: return NO_FORM;
+    }
 }
 
 /* Condition `cc` (a constant in each Jcc form) from the lazy flags when the
@@ -210,31 +352,46 @@ static inline int cond_fast(const struct cpu *cpu, unsigned cc)
     return -1;
 }
 
-/* Jcc taken: EIP + displacement, checked against the CS limit. */
-static void jcc_take(struct cpu *cpu, const struct insn *in)
-{
-    uint32_t target = cpu->eip + in->imm;
-    if (target > cpu->seg[S_CS].limit)
-        cpu_gp0(cpu);
-    cpu_branch_taken(cpu, target);
-}
-
-/* A condition cond_fast() cannot answer; out of line, so that the fast
- * path needs no stack frame. */
+/* The conditions cond_fast() cannot answer; out of line, so that the fast
+ * paths need no stack frame. */
 static __attribute__((noinline)) void jcc_slow(struct cpu *cpu, const struct insn *in, unsigned cc)
 {
     if (cond_true(cpu, cc))
-        jcc_take(cpu, in);
+        cpu_branch_taken(cpu, rel_target(cpu, in, cpu->eip));
 }
 
-#define JCC_FORM(cc)                                                  \
-    static void jcc_##cc(struct cpu *cpu, const struct insn *in)      \
-    {                                                                 \
-        int taken = cond_fast(cpu, cc);                               \
-        if (taken > 0)                                                \
-            jcc_take(cpu, in);                                        \
-        else if (taken < 0)                                           \
-            jcc_slow(cpu, in, cc);                                    \
+static __attribute__((noinline)) void jcc_run_slow(struct cpu *cpu, const struct insn *in,
+                                                   unsigned cc)
+{
+    if (cond_true(cpu, cc)) {
+        cpu_jump_exit(cpu, in);
+        return;
+    }
+    cpu_next(cpu, in);
+}
+
+/* A Jcc inside a block: when taken, it ends the run of its block there
+ * (alone, through cpu_branch_taken; threaded, by going on to the successor
+ * instead of the next slot). */
+#define JCC_FORM(cc)                                                      \
+    static void jcc_##cc(struct cpu *cpu, const struct insn *in)          \
+    {                                                                     \
+        int taken = cond_fast(cpu, cc);                                   \
+        if (taken > 0)                                                    \
+            cpu_branch_taken(cpu, rel_target(cpu, in, cpu->eip));         \
+        else if (taken < 0)                                               \
+            jcc_slow(cpu, in, cc);                                        \
+    }                                                                     \
+    static void jcc_##cc##_run(struct cpu *cpu, const struct insn *in)    \
+    {                                                                     \
+        int taken = cond_fast(cpu, cc);                                   \
+        if (taken < 0) {                                                  \
+            jcc_run_slow(cpu, in, cc);                                    \
+        } else if (taken) {                                               \
+            cpu_jump_exit(cpu, in);                                       \
+        } else {                                                          \
+            cpu_next(cpu, in);                                            \
+        }                                                                 \
     }
 JCC_FORM(CC_O) JCC_FORM(CC_NO) JCC_FORM(CC_B) JCC_FORM(CC_AE)
 JCC_FORM(CC_E) JCC_FORM(CC_NE) JCC_FORM(CC_BE) JCC_FORM(CC_A)
@@ -242,26 +399,87 @@ JCC_FORM(CC_S) JCC_FORM(CC_NS) JCC_FORM(CC_P) JCC_FORM(CC_NP)
 JCC_FORM(CC_L) JCC_FORM(CC_GE) JCC_FORM(CC_LE) JCC_FORM(CC_G)
 #undef JCC_FORM
 
-static exec_fn *const jcc_forms[16] = {
-    jcc_CC_O, jcc_CC_NO, jcc_CC_B, jcc_CC_AE, jcc_CC_E, jcc_CC_NE, jcc_CC_BE, jcc_CC_A,
-    jcc_CC_S, jcc_CC_NS, jcc_CC_P, jcc_CC_NP, jcc_CC_L, jcc_CC_GE, jcc_CC_LE, jcc_CC_G,
+static const struct fast_form jcc_forms[16] = {
+    FORM(jcc_CC_O), FORM(jcc_CC_NO), FORM(jcc_CC_B), FORM(jcc_CC_AE),
+    FORM(jcc_CC_E), FORM(jcc_CC_NE), FORM(jcc_CC_BE), FORM(jcc_CC_A),
+    FORM(jcc_CC_S), FORM(jcc_CC_NS), FORM(jcc_CC_P), FORM(jcc_CC_NP),
+    FORM(jcc_CC_L), FORM(jcc_CC_GE), FORM(jcc_CC_LE), FORM(jcc_CC_G),
 };
+
+/* ---- A compare and the Jcc after it ----------------------------------------- */
+
+/* TEST r32, r32 fused with the Jcc that follows (see cpu_fused_form):
+ * the condition after a logic operation (CF = OF = 0) from its result, or
+ * -1 for P and NP (not fused). */
+static inline int logic_cond(unsigned cc, uint32_t r)
+{
+    bool t;
+    switch (cc >> 1) {
+    case CC_O >> 1:
+    case CC_B >> 1: t = false; break;
+    case CC_E >> 1:
+    case CC_BE >> 1: t = r == 0; break;
+    case CC_S >> 1:
+    case CC_L >> 1: t = (int32_t)r < 0; break;
+    case CC_LE >> 1: t = (int32_t)r <= 0; break;
+    default: return -1;
+    }
+    return t != (cc & 1);
+}
+
+#define TEST_FUSED(cc)                                                          \
+    static void test_r32_r32_##cc(struct cpu *cpu, const struct insn *in)       \
+    {                                                                           \
+        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];            \
+        flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);                              \
+        cpu_fused_jcc(cpu, in, logic_cond(cc, d & s) > 0);                      \
+    }
+TEST_FUSED(CC_O) TEST_FUSED(CC_NO) TEST_FUSED(CC_B) TEST_FUSED(CC_AE)
+TEST_FUSED(CC_E) TEST_FUSED(CC_NE) TEST_FUSED(CC_BE) TEST_FUSED(CC_A)
+TEST_FUSED(CC_S) TEST_FUSED(CC_NS) TEST_FUSED(CC_L) TEST_FUSED(CC_GE)
+TEST_FUSED(CC_LE) TEST_FUSED(CC_G)
+#undef TEST_FUSED
+
+static exec_fn *const test_r32_r32_fused[16] = {
+    [CC_O] = test_r32_r32_CC_O, [CC_NO] = test_r32_r32_CC_NO, [CC_B] = test_r32_r32_CC_B,
+    [CC_AE] = test_r32_r32_CC_AE, [CC_E] = test_r32_r32_CC_E, [CC_NE] = test_r32_r32_CC_NE,
+    [CC_BE] = test_r32_r32_CC_BE, [CC_A] = test_r32_r32_CC_A, [CC_S] = test_r32_r32_CC_S,
+    [CC_NS] = test_r32_r32_CC_NS, [CC_L] = test_r32_r32_CC_L, [CC_GE] = test_r32_r32_CC_GE,
+    [CC_LE] = test_r32_r32_CC_LE, [CC_G] = test_r32_r32_CC_G,
+};
+
+exec_fn *cpu_fused_form(const struct insn *in, unsigned cc)
+{
+    if (in->asize != 4 || cc > 15)
+        return NULL;
+    switch (in->d.exec) {
+    case EX_TEST:
+        return in->o[0].kind == OK_REG && in->o[1].kind == OK_REG && in->o[0].size == 4
+                   ? test_r32_r32_fused[cc] : NULL;
+    case EX_ALU:
+    case EX_INCDEC: return alu_fused_form(in, cc);
+    default: return NULL;
+    }
+}
 
 /* ---- The choice ---------------------------------------------------------- */
 
-exec_fn *cpu_fast_form(const struct insn *in)
+struct fast_form cpu_fast_form(const struct insn *in)
 {
     if (in->asize != 4)
-        return NULL;
+        return NO_FORM;
     switch (in->d.exec) {
     case EX_MOV: return mov_form(in);
     case EX_MOVZX: return movzx_form(in);
-    case EX_LEA: return in->o[0].size == 4 ? lea_r32 : NULL;
+    case EX_LEA: return in->o[0].size == 4 ? FORM(lea_r32) : NO_FORM;
     case EX_TEST: return test_form(in);
-    case EX_JMP: return in->osize == 4 && in->o[0].kind == OK_IMM ? jmp_rel : NULL;
-    case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NULL;
+    case EX_SHIFT: return shift_fast_form(in);
+    case EX_JMP: return jmp_form(in);
+    case EX_MUL: return mul_fast_form(in);
+    case EX_IMUL: return imul_fast_form(in);
+    case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NO_FORM;
     case EX_ALU:
     case EX_INCDEC: return alu_fast_form(in);
-    default: return NULL;
+    default: return NO_FORM;
     }
 }

@@ -99,6 +99,18 @@ uint32_t flags_arith(const struct cpu *cpu)
         f |= sub_flags(lf->dst, 1, lf->res, sb) & EFLAGS_OF;
         f |= cpu->eflags & EFLAGS_CF;
         break;
+    case LF_INC_CMP:
+        f &= ~EFLAGS_AF; /* AF from the INC's own operands, not the compare's */
+        f |= ((lf->res - 1) ^ 1 ^ lf->res) & EFLAGS_AF;
+        f |= add_flags(lf->res - 1, 1, lf->res, sb) & EFLAGS_OF;
+        f |= lf->dst < lf->src ? EFLAGS_CF : 0;
+        break;
+    case LF_DEC_CMP:
+        f &= ~EFLAGS_AF;
+        f |= ((lf->res + 1) ^ 1 ^ lf->res) & EFLAGS_AF;
+        f |= sub_flags(lf->res + 1, 1, lf->res, sb) & EFLAGS_OF;
+        f |= lf->dst < lf->src ? EFLAGS_CF : 0;
+        break;
     default:
         break;
     }
