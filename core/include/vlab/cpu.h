@@ -257,7 +257,11 @@ struct cpu {
     uint32_t tlb_large[TLB_REGIONS / 32];  /* bit set: the region may have 4 MiB-page entries */
     struct icache *icache;
     uint64_t code_epoch;      /* bumped when what instruction fetch finds may change (cpu.c);
-                                 its top bits number the code context (code_ctx) */
+                                 its top bits number the code context (code_ctx).
+                                 Following a block link checks only this, not the
+                                 page's gen: a write to guest memory from outside
+                                 the CPU in the middle of cpu_run() (none today; a
+                                 DMA device, lab 5) must bump it as well */
     /* The code contexts fetch ran under lately: what it reads from CS and
      * the CPL (core/cpu/segload.c), so that block links made under one stay
      * valid across a system call's switch to another and back. */
