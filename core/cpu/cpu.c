@@ -280,8 +280,9 @@ static bool ends_block(const struct insn *in)
 
 static exec_fn run_general, run_last, run_end;
 
-/* Does the instruction write ESP (as a register operand)? A fast form that
- * does must not run threaded (see cpu_internal.h). */
+/* Does the instruction write ESP as a register operand (POP ESP, MOV ESP,
+ * ADD ESP ...; also PUSH ESP, which does not)? Its fast form must not run
+ * threaded (see cpu_internal.h): only the stack forms keep insn_esp. */
 static bool writes_esp(const struct insn *in)
 {
     return in->o[0].kind == OK_REG && in->o[0].size != 1 && in->o[0].reg == R_ESP;

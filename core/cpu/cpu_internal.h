@@ -46,9 +46,12 @@ exec_fn *cpu_handler(const struct insn *in);
  *     instructions before it, as always;
  *   - cpu->eip is NOT kept up to date: a `run` that needs it (a general
  *     handler, a branch) sets it; a fault sets it from insn_eip;
- *   - cpu->insn_esp is ESP at the start of the block or after the last
- *     general handler: a fast form's `run` never writes ESP (the decoder
- *     gives an instruction that writes ESP the general `run`).
+ *   - cpu->insn_esp is ESP before the instruction, for a fault to put
+ *     back: set at the start of the block and after each general handler.
+ *     A fast form's `run` writes ESP only as the stack forms do (PUSH, POP,
+ *     CALL, RET, exec_fast.c): after their last access that may fault, and
+ *     then, inside the block, insn_esp along with it. Any other instruction
+ *     that writes ESP gets the general `run` (writes_esp, cpu.c).
  */
 struct block;
 

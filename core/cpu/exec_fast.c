@@ -406,6 +406,177 @@ static const struct fast_form jcc_forms[16] = {
     FORM(jcc_CC_L), FORM(jcc_CC_GE), FORM(jcc_CC_LE), FORM(jcc_CC_G),
 };
 
+/* ---- The stack: PUSH, POP, CALL rel, RET --------------------------------- */
+
+/* On a flat 32-bit stack, a push or pop of a doubleword whose slot the TLB
+ * maps within one page cannot fault: the fast forms below move ESP only
+ * then, after the access, and set insn_esp to the new ESP along with it,
+ * so that a fault later in the block puts back the ESP from before the
+ * instruction that faults (cpu_internal.h). Any other stack takes the
+ * general handler, out of line, which may fault with ESP untouched. */
+static inline bool flat_stack32(const struct cpu *cpu, unsigned acc)
+{
+    return stack32(cpu) && (cpu->seg[S_SS].flat & acc);
+}
+
+static inline bool push_fast(struct cpu *cpu, uint32_t sp, uint32_t v)
+{
+    return flat_stack32(cpu, SEG_ACC_W) && store_fast(cpu, S_SS, sp, 4, v);
+}
+
+static inline bool pop_fast(const struct cpu *cpu, uint32_t sp, uint32_t *v)
+{
+    return flat_stack32(cpu, SEG_ACC_R) && load_fast(cpu, S_SS, sp, 4, v);
+}
+
+/* A threaded stack instruction inside its block that missed the fast path:
+ * its general handler, as run_general (cpu.c) runs it. */
+static __attribute__((noinline)) void stack_slow_run(struct cpu *cpu, const struct insn *in,
+                                                     exec_fn *general)
+{
+    cpu->eip = slot_of(in)[1].eip;
+    general(cpu, in);
+    cpu->insn_esp = cpu->r[R_ESP];
+    cpu_next_checked(cpu, in);
+}
+
+/* The same for one that ends its block (CALL, RET), as run_last runs it. */
+static __attribute__((noinline)) void branch_slow_run(struct cpu *cpu, const struct insn *in,
+                                                      exec_fn *general)
+{
+    cpu->eip = slot_of(in)[1].eip;
+    general(cpu, in);
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+/* PUSH r32 and PUSH imm: `val` is the doubleword pushed. PUSH ESP, which
+ * pushes the ESP from before, takes the general path (see writes_esp in
+ * cpu.c), though it would work here too. */
+#define PUSH_FORM(name, val)                                                  \
+    static void name(struct cpu *cpu, const struct insn *in)                  \
+    {                                                                         \
+        uint32_t sp = cpu->r[R_ESP] - 4;                                      \
+        if (push_fast(cpu, sp, val))                                          \
+            cpu->r[R_ESP] = sp;                                               \
+        else                                                                  \
+            ex_PUSH(cpu, in);                                                 \
+    }                                                                         \
+    static void name##_run(struct cpu *cpu, const struct insn *in)            \
+    {                                                                         \
+        uint32_t sp = cpu->r[R_ESP] - 4;                                      \
+        if (vlab_unlikely(!push_fast(cpu, sp, val))) {                        \
+            stack_slow_run(cpu, in, ex_PUSH);                                 \
+            return;                                                           \
+        }                                                                     \
+        cpu->r[R_ESP] = sp;                                                   \
+        cpu->insn_esp = sp;                                                   \
+        cpu_next(cpu, in);                                                    \
+    }
+PUSH_FORM(push_r32, cpu->r[in->o[0].reg])
+PUSH_FORM(push_imm, in->imm)
+#undef PUSH_FORM
+
+/* POP r32 but POP ESP (general: see writes_esp). */
+static void pop_r32(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t sp = cpu->r[R_ESP], v;
+    if (!pop_fast(cpu, sp, &v)) {
+        ex_POP(cpu, in);
+        return;
+    }
+    cpu->r[R_ESP] = sp + 4;
+    cpu->r[in->o[0].reg] = v;
+}
+
+static void pop_r32_run(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t sp = cpu->r[R_ESP], v;
+    if (vlab_unlikely(!pop_fast(cpu, sp, &v))) {
+        stack_slow_run(cpu, in, ex_POP);
+        return;
+    }
+    cpu->r[R_ESP] = sp + 4;
+    cpu->insn_esp = sp + 4;
+    cpu->r[in->o[0].reg] = v;
+    cpu_next(cpu, in);
+}
+
+/* CALL rel32: the target is checked before the return address is pushed,
+ * as ex_CALL does. The threaded form ends its block's run as JMP rel does
+ * (cpu_jump_exit, which leaves insn_esp to the block it enters or to the
+ * run loop). */
+static void call_rel(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t target = rel_target(cpu, in, cpu->eip), sp = cpu->r[R_ESP] - 4;
+    if (!push_fast(cpu, sp, cpu->eip)) {
+        ex_CALL(cpu, in);
+        return;
+    }
+    cpu->r[R_ESP] = sp;
+    cpu->eip = target;
+}
+
+static void call_rel_run(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t next = slot_of(in)[1].eip, sp = cpu->r[R_ESP] - 4;
+    if (vlab_unlikely(next + in->imm > cpu->seg[S_CS].limit || !push_fast(cpu, sp, next))) {
+        branch_slow_run(cpu, in, ex_CALL);
+        return;
+    }
+    cpu->r[R_ESP] = sp;
+    cpu_jump_exit(cpu, in);
+}
+
+/* RET and RET imm16: the return address is checked before ESP moves. */
+static inline uint32_t ret_release(const struct insn *in)
+{
+    return 4 + (in->o[0].kind == OK_IMM ? in->imm & 0xffff : 0);
+}
+
+static void ret_near(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t sp = cpu->r[R_ESP], target;
+    if (!pop_fast(cpu, sp, &target) || target > cpu->seg[S_CS].limit) {
+        ex_RET(cpu, in);
+        return;
+    }
+    cpu->r[R_ESP] = sp + ret_release(in);
+    cpu->eip = target;
+}
+
+static void ret_near_run(struct cpu *cpu, const struct insn *in)
+{
+    uint32_t sp = cpu->r[R_ESP], target;
+    if (vlab_unlikely(!pop_fast(cpu, sp, &target) || target > cpu->seg[S_CS].limit)) {
+        branch_slow_run(cpu, in, ex_RET);
+        return;
+    }
+    cpu->r[R_ESP] = sp + ret_release(in);
+    cpu->eip = target;
+    cpu->icount++;
+    cpu_chain(cpu, in);
+}
+
+static struct fast_form push_form(const struct insn *in)
+{
+    if (in->osize != 4)
+        return NO_FORM;
+    if (in->o[0].kind == OK_REG)
+        return FORM(push_r32);
+    return in->o[0].kind == OK_IMM ? FORM(push_imm) : NO_FORM;
+}
+
+static struct fast_form pop_form(const struct insn *in)
+{
+    return in->osize == 4 && in->o[0].kind == OK_REG ? FORM(pop_r32) : NO_FORM;
+}
+
+static struct fast_form call_form(const struct insn *in)
+{
+    return in->osize == 4 && in->o[0].kind == OK_IMM ? FORM(call_rel) : NO_FORM;
+}
+
 /* ---- A compare and the Jcc after it ----------------------------------------- */
 
 /* TEST r32, r32 fused with the Jcc that follows (see cpu_fused_form):
@@ -475,6 +646,10 @@ struct fast_form cpu_fast_form(const struct insn *in)
     case EX_TEST: return test_form(in);
     case EX_SHIFT: return shift_fast_form(in);
     case EX_JMP: return jmp_form(in);
+    case EX_PUSH: return push_form(in);
+    case EX_POP: return pop_form(in);
+    case EX_CALL: return call_form(in);
+    case EX_RET: return in->osize == 4 ? FORM(ret_near) : NO_FORM;
     case EX_MUL: return mul_fast_form(in);
     case EX_IMUL: return imul_fast_form(in);
     case EX_JCC: return in->osize == 4 ? jcc_forms[in->d.arg & 15] : NO_FORM;
