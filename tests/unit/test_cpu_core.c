@@ -403,6 +403,61 @@ static void test_misaligned_cpl3_load_with_am_and_ac_raises_ac(void **state)
     assert_int_equal(fx_run_code(fx, loads, sizeof(loads)), CPU_EXIT_BUDGET);
 }
 
+/* The stack fast forms inside a threaded block move ESP only after their
+ * access, and a fault later in the block puts back the ESP from before
+ * the instruction that faults, not the one from the start of the block.
+ * The first push misses the TLB (its general path), the others hit it.
+ *
+ *   1000: push eax
+ *   1001: push ebx
+ *   1002: pop ecx
+ *   1003: push 7
+ *   1005: mov edx, [0x3000]    ; not present
+ */
+static void test_fault_after_pushes_in_a_block_restores_esp_before_it(void **state)
+{
+    struct fixture *fx = *state;
+    map_all_but(fx, 0x3000);
+    static const uint8_t code[] = { 0x50, 0x53, 0x59, 0x6a, 0x07, 0x8b, 0x15, 0x00, 0x30, 0x00, 0x00 };
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx->cpu.eip = FX_CODE;
+    fx->cpu.r[R_EAX] = 0xaaaa0001;
+    fx->cpu.r[R_EBX] = 0xbbbb0002;
+    assert_int_equal(cpu_run(&fx->cpu, 1000), CPU_EXIT_EXCEPTION);
+    assert_int_equal(fx->cpu.exc.vector, VEC_PF);
+    assert_int_equal(fx->cpu.cr2, 0x3000);
+    assert_int_equal(fx->cpu.eip, FX_CODE + 5);
+    assert_int_equal(fx->cpu.icount, 4);
+    assert_int_equal(fx->cpu.r[R_ESP], FX_STACK - 8);
+    assert_int_equal(fx->cpu.r[R_ECX], 0xbbbb0002);
+    assert_int_equal(fx_read32(fx, FX_STACK - 4), 0xaaaa0001);
+    assert_int_equal(fx_read32(fx, FX_STACK - 8), 7);
+}
+
+/* CALL rel32 and RET run as blocks: the return address is pushed, ESP is
+ * back where it was after the RET.
+ *
+ *   1000: call 100a
+ *   1005: hlt
+ *   100a: inc eax
+ *   100b: ret
+ */
+static void test_call_and_ret_in_blocks(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = { 0xe8, 0x05, 0x00, 0x00, 0x00, 0xf4, 0x90, 0x90, 0x90, 0x90,
+                                    0x40, 0xc3 };
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx->cpu.eip = FX_CODE;
+    fx->cpu.r[R_EAX] = 41;
+    assert_int_equal(cpu_run(&fx->cpu, 1000), CPU_EXIT_HLT);
+    assert_int_equal(fx->cpu.r[R_EAX], 42);
+    assert_int_equal(fx->cpu.r[R_ESP], FX_STACK);
+    assert_int_equal(fx_read32(fx, FX_STACK - 4), FX_CODE + 5);
+    assert_int_equal(fx->cpu.eip, FX_CODE + 6);
+    assert_int_equal(fx->cpu.icount, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +477,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invlpg_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invlpg_with_pse_of_linked_code_fetches_through_the_new_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jcc_inside_a_block_branches_or_falls_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_after_pushes_in_a_block_restores_esp_before_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call_and_ret_in_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_wrapping_past_4g_in_a_flat_segment_raises_gp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rep_stos_and_overlapping_rep_movs_move_element_by_element, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misaligned_cpl3_load_with_am_and_ac_raises_ac, setup, teardown),
