@@ -670,6 +670,10 @@ enum cpu_exit cpu_run(struct cpu *cpu, uint64_t max_insns)
     cpu_code_ctx_sync(cpu); /* ... or loaded CS or changed the CPL */
     cpu->leave_block = cpu->exit_req != 0;
     if (setjmp(cpu->fault_jmp)) {
+        /* An instruction that set IF and then faulted did not retire:
+         * the stop it asked for (cpu_if_set) is void. */
+        if (cpu->stop_on_if)
+            cpu->exit_req = 0;
         if (cpu->exc.soft)
             cpu->icount++; /* INT n retired; its trap is now the caller's */
         return CPU_EXIT_EXCEPTION;

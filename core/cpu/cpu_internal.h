@@ -205,6 +205,16 @@ static inline void cpu_exit_after(struct cpu *cpu, enum cpu_exit why)
     cpu->leave_block = true;
 }
 
+/* EFLAGS was written: when IF is set and the caller of cpu_run waits for
+ * that (cpu->stop_on_if), leave cpu_run after this instruction. Only
+ * general handlers write IF (STI, POPF, IRET through cpu_set_eflags), and
+ * they all end the block's run when leave_block is set. */
+static inline void cpu_if_set(struct cpu *cpu)
+{
+    if (vlab_unlikely(cpu->eflags & cpu->stop_on_if))
+        cpu_exit_after(cpu, CPU_EXIT_STOP);
+}
+
 #define cpu_gp0(cpu) cpu_fault((cpu), VEC_GP, 0)
 #define cpu_ud(cpu) cpu_fault_noerr((cpu), VEC_UD)
 

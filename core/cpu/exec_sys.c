@@ -44,6 +44,7 @@ void ex_STI(struct cpu *cpu, const struct insn *in)
     if (!(cpu->eflags & EFLAGS_IF))
         cpu->intr_shadow = true;
     cpu->eflags |= EFLAGS_IF;
+    cpu_if_set(cpu);
 }
 
 /* IN AL/AX/EAX, imm8 or DX: o[0] is the accumulator (its size is the

@@ -206,4 +206,5 @@ void cpu_set_eflags(struct cpu *cpu, uint32_t value)
     cpu->lf.op = LF_NONE;
     if ((old ^ cpu->eflags) & EFLAGS_AC)
         cpu_tlb_flush(cpu); /* alignment checking turns on or off: see cpu_mem.c */
+    cpu_if_set(cpu);
 }

@@ -10,8 +10,8 @@
  *   +--> sync_devices: advance PIT, RTC, APIC timer if a deadline passed
  *   |    take_interrupt: INTA (local APIC first, then the 8259 via LINT0)
  *   |    halted? let time jump to the next deadline, or stop
- *   |    cpu_run(slice): up to the next deadline, or one instruction while
- *   |                    an interrupt waits for IF or the shadow to open
+ *   |    cpu_run(slice): up to the next deadline; while an interrupt waits,
+ *   |                    until IF is set, or one instruction in the shadow
  *   +--- CPU exit: budget, kick or isa-debug-exit, HLT, exception
  */
 #include <errno.h>
@@ -330,14 +330,20 @@ static bool idle(struct vm *vm)
 }
 
 /* How many instructions to run before looking again: up to the next
- * deadline; one at a time while an interrupt waits for IF or the interrupt
- * shadow, so that it is taken at the first instruction boundary that
- * allows it (after the instruction following STI, right after POPF or
- * IRET). */
-static uint64_t slice(const struct vm *vm, uint64_t end)
+ * deadline. While an interrupt waits, it must be taken at the first
+ * instruction boundary that allows it (after the instruction following
+ * STI, right after POPF or IRET): while IF is clear, the CPU stops right
+ * after an instruction that sets it (cpu->stop_on_if); in the interrupt
+ * shadow, or when IF is set and the interrupt still cannot come in, one
+ * instruction at a time. */
+static uint64_t slice(struct vm *vm, uint64_t end)
 {
-    if (irq_waiting(vm))
-        return 1;
+    vm->cpu.stop_on_if = 0;
+    if (irq_waiting(vm)) {
+        if ((vm->cpu.eflags & EFLAGS_IF) || vm->cpu.intr_shadow)
+            return 1;
+        vm->cpu.stop_on_if = EFLAGS_IF;
+    }
     uint64_t n = end - vm->cpu.icount;
     if (vm->next_deadline == VTIME_NEVER)
         return n;
@@ -392,6 +398,7 @@ enum vm_stop vm_run(struct vm *vm, uint64_t max_insns)
         vm->in_cpu = true;
         enum cpu_exit why = cpu_run(cpu, slice(vm, end));
         vm->in_cpu = false;
+        cpu->stop_on_if = 0;
         if (cpu_exited(vm, why, &stop))
             return stop;
     }

@@ -458,6 +458,40 @@ static void test_call_and_ret_in_blocks(void **state)
     assert_int_equal(fx->cpu.icount, 4);
 }
 
+/* With stop_on_if set, cpu_run returns right after the instruction that
+ * sets IF: POPF in the middle of a block, and STI (which also opens the
+ * interrupt shadow).
+ *
+ *   1000: nop
+ *   1001: popf                 ; IF = 1
+ *   1002: nop
+ *   1003: cli
+ *   1004: nop
+ *   1005: sti
+ *   1006: nop
+ */
+static void test_stop_on_if_returns_after_the_instruction_setting_if(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = { 0x90, 0x9d, 0x90, 0xfa, 0x90, 0xfb, 0x90 };
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx_write32(fx, FX_STACK - 4, EFLAGS_FIXED1 | EFLAGS_IF);
+    fx->cpu.r[R_ESP] = FX_STACK - 4;
+    fx->cpu.eip = FX_CODE;
+    fx->cpu.stop_on_if = EFLAGS_IF;
+    assert_int_equal(cpu_run(&fx->cpu, 1000), CPU_EXIT_STOP);
+    assert_int_equal(fx->cpu.eip, FX_CODE + 2);
+    assert_int_equal(fx->cpu.icount, 2);
+    fx->cpu.stop_on_if = 0;
+    assert_int_equal(cpu_run(&fx->cpu, 2), CPU_EXIT_BUDGET); /* nop, cli */
+    assert_false(fx->cpu.eflags & EFLAGS_IF);
+    fx->cpu.stop_on_if = EFLAGS_IF;
+    assert_int_equal(cpu_run(&fx->cpu, 1000), CPU_EXIT_STOP);
+    assert_int_equal(fx->cpu.eip, FX_CODE + 6);
+    assert_int_equal(fx->cpu.icount, 6);
+    assert_true(fx->cpu.intr_shadow);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +513,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jcc_inside_a_block_branches_or_falls_through, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_after_pushes_in_a_block_restores_esp_before_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_and_ret_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_on_if_returns_after_the_instruction_setting_if, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_wrapping_past_4g_in_a_flat_segment_raises_gp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rep_stos_and_overlapping_rep_movs_move_element_by_element, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misaligned_cpl3_load_with_am_and_ac_raises_ac, setup, teardown),

@@ -144,7 +144,8 @@ enum cpu_exit {
     CPU_EXIT_BUDGET,    /* executed the requested number of instructions */
     CPU_EXIT_EXCEPTION, /* see cpu->exc */
     CPU_EXIT_HLT,       /* HLT executed; EIP is past it */
-    CPU_EXIT_STOP,      /* cpu_stop() was called (a device asked to stop) */
+    CPU_EXIT_STOP,      /* cpu_stop() was called (a device asked to stop), or an
+                           instruction set IF while stop_on_if asked for that */
 };
 
 /* Lazily evaluated arithmetic flags (see core/cpu/flags.h). */
@@ -242,6 +243,10 @@ struct cpu {
     uint64_t budget_end;      /* cpu_run stops when icount reaches this */
     struct cpu_exception exc;
     uint8_t exit_req;         /* nonzero: leave cpu_run with this enum cpu_exit + 1 */
+    uint32_t stop_on_if;      /* EFLAGS_IF: cpu_run returns CPU_EXIT_STOP after an
+                                 instruction that retires with IF set; 0: never.
+                                 The run loop sets it while an interrupt waits for
+                                 IF (core/vmm/vm.c) */
     bool leave_block;         /* end the block being run after this instruction: a
                                  Jcc was taken, an exit was asked for, or decoded
                                  code was written (core/cpu/cpu.c) */
