@@ -227,11 +227,29 @@ FAST_FORM(test_r8_r8, cpu_next,
     uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = reg_read(cpu, in->o[1].reg, 1);
     flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);)
 
+FAST_FORM(test_r32_imm, cpu_next,
+    uint32_t d = cpu->r[in->o[0].reg], s = in->imm;
+    flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);)
+
+FAST_FORM(test_r8_imm, cpu_next,
+    uint32_t d = reg_read(cpu, in->o[0].reg, 1), s = in->imm & 0xff;
+    flags_lazy(cpu, LF_LOGIC, 1, d, s, d & s);)
+
+/* TEST reg, reg and TEST reg, imm with 32- and 8-bit operands. */
+static bool test_fast_operands(const struct insn *in)
+{
+    const struct opnd *d = &in->o[0], *s = &in->o[1];
+    return d->kind == OK_REG && (s->kind == OK_REG || s->kind == OK_IMM) && s->size == d->size &&
+           (d->size == 4 || d->size == 1);
+}
+
 static struct fast_form test_form(const struct insn *in)
 {
-    if (in->o[0].kind != OK_REG || in->o[1].kind != OK_REG)
+    if (!test_fast_operands(in))
         return NO_FORM;
-    return in->o[0].size == 4 ? FORM(test_r32_r32) : in->o[0].size == 1 ? FORM(test_r8_r8) : NO_FORM;
+    if (in->o[1].kind == OK_IMM)
+        return in->o[0].size == 4 ? FORM(test_r32_imm) : FORM(test_r8_imm);
+    return in->o[0].size == 4 ? FORM(test_r32_r32) : FORM(test_r8_r8);
 }
 
 /* ---- Near branches ------------------------------------------------------- */
@@ -579,9 +597,9 @@ static struct fast_form call_form(const struct insn *in)
 
 /* ---- A compare and the Jcc after it ----------------------------------------- */
 
-/* TEST r32, r32 fused with the Jcc that follows (see cpu_fused_form):
- * the condition after a logic operation (CF = OF = 0) from its result, or
- * -1 for P and NP (not fused). */
+/* TEST reg, reg and TEST reg, imm fused with the Jcc that follows (see
+ * cpu_fused_form): the condition after a logic operation (CF = OF = 0)
+ * from its result, or -1 for P and NP (not fused). */
 static inline int logic_cond(unsigned cc, uint32_t r)
 {
     bool t;
@@ -598,35 +616,56 @@ static inline int logic_cond(unsigned cc, uint32_t r)
     return t != (cc & 1);
 }
 
-#define TEST_FUSED(cc)                                                          \
-    static void test_r32_r32_##cc(struct cpu *cpu, const struct insn *in)       \
-    {                                                                           \
-        uint32_t d = cpu->r[in->o[0].reg], s = cpu->r[in->o[1].reg];            \
-        flags_lazy(cpu, LF_LOGIC, 4, d, s, d & s);                              \
-        cpu_fused_jcc(cpu, in, logic_cond(cc, d & s) > 0);                      \
+/* Each form: its size, its operands `d` and `s`. An 8-bit result goes to
+ * logic_cond sign-extended, which keeps its zero and its sign. */
+#define TEST_FUSED_FORMS(X)                                                                 \
+    X(test_r32_r32, 4, cpu->r[in->o[0].reg], cpu->r[in->o[1].reg])                          \
+    X(test_r32_imm, 4, cpu->r[in->o[0].reg], in->imm)                                       \
+    X(test_r8_r8, 1, reg_read(cpu, in->o[0].reg, 1), reg_read(cpu, in->o[1].reg, 1))        \
+    X(test_r8_imm, 1, reg_read(cpu, in->o[0].reg, 1), in->imm & 0xff)
+
+#define TEST_FUSED(name, size, dv, sv, cc)                                                  \
+    static void name##_##cc(struct cpu *cpu, const struct insn *in)                         \
+    {                                                                                       \
+        uint32_t d = dv, s = sv, r = d & s;                                                 \
+        flags_lazy(cpu, LF_LOGIC, size, d, s, r);                                           \
+        cpu_fused_jcc(cpu, in, logic_cond(cc, size == 4 ? r : (uint32_t)(int8_t)r) > 0);    \
     }
-TEST_FUSED(CC_O) TEST_FUSED(CC_NO) TEST_FUSED(CC_B) TEST_FUSED(CC_AE)
-TEST_FUSED(CC_E) TEST_FUSED(CC_NE) TEST_FUSED(CC_BE) TEST_FUSED(CC_A)
-TEST_FUSED(CC_S) TEST_FUSED(CC_NS) TEST_FUSED(CC_L) TEST_FUSED(CC_GE)
-TEST_FUSED(CC_LE) TEST_FUSED(CC_G)
+#define X(name, size, dv, sv)                                                                \
+    TEST_FUSED(name, size, dv, sv, CC_O) TEST_FUSED(name, size, dv, sv, CC_NO)               \
+    TEST_FUSED(name, size, dv, sv, CC_B) TEST_FUSED(name, size, dv, sv, CC_AE)               \
+    TEST_FUSED(name, size, dv, sv, CC_E) TEST_FUSED(name, size, dv, sv, CC_NE)               \
+    TEST_FUSED(name, size, dv, sv, CC_BE) TEST_FUSED(name, size, dv, sv, CC_A)               \
+    TEST_FUSED(name, size, dv, sv, CC_S) TEST_FUSED(name, size, dv, sv, CC_NS)               \
+    TEST_FUSED(name, size, dv, sv, CC_L) TEST_FUSED(name, size, dv, sv, CC_GE)               \
+    TEST_FUSED(name, size, dv, sv, CC_LE) TEST_FUSED(name, size, dv, sv, CC_G)               \
+    static exec_fn *const name##_fused[16] = {                                               \
+        [CC_O] = name##_CC_O, [CC_NO] = name##_CC_NO, [CC_B] = name##_CC_B,                  \
+        [CC_AE] = name##_CC_AE, [CC_E] = name##_CC_E, [CC_NE] = name##_CC_NE,                \
+        [CC_BE] = name##_CC_BE, [CC_A] = name##_CC_A, [CC_S] = name##_CC_S,                  \
+        [CC_NS] = name##_CC_NS, [CC_L] = name##_CC_L, [CC_GE] = name##_CC_GE,                \
+        [CC_LE] = name##_CC_LE, [CC_G] = name##_CC_G,                                        \
+    };
+TEST_FUSED_FORMS(X)
+#undef X
 #undef TEST_FUSED
 
-static exec_fn *const test_r32_r32_fused[16] = {
-    [CC_O] = test_r32_r32_CC_O, [CC_NO] = test_r32_r32_CC_NO, [CC_B] = test_r32_r32_CC_B,
-    [CC_AE] = test_r32_r32_CC_AE, [CC_E] = test_r32_r32_CC_E, [CC_NE] = test_r32_r32_CC_NE,
-    [CC_BE] = test_r32_r32_CC_BE, [CC_A] = test_r32_r32_CC_A, [CC_S] = test_r32_r32_CC_S,
-    [CC_NS] = test_r32_r32_CC_NS, [CC_L] = test_r32_r32_CC_L, [CC_GE] = test_r32_r32_CC_GE,
-    [CC_LE] = test_r32_r32_CC_LE, [CC_G] = test_r32_r32_CC_G,
-};
+/* The fused TEST for `in` (test_fast_operands) and condition `cc`. */
+static exec_fn *test_fused_form(const struct insn *in, unsigned cc)
+{
+    if (!test_fast_operands(in))
+        return NULL;
+    if (in->o[1].kind == OK_IMM)
+        return (in->o[0].size == 4 ? test_r32_imm_fused : test_r8_imm_fused)[cc];
+    return (in->o[0].size == 4 ? test_r32_r32_fused : test_r8_r8_fused)[cc];
+}
 
 exec_fn *cpu_fused_form(const struct insn *in, unsigned cc)
 {
     if (in->asize != 4 || cc > 15)
         return NULL;
     switch (in->d.exec) {
-    case EX_TEST:
-        return in->o[0].kind == OK_REG && in->o[1].kind == OK_REG && in->o[0].size == 4
-                   ? test_r32_r32_fused[cc] : NULL;
+    case EX_TEST: return test_fused_form(in, cc);
     case EX_ALU:
     case EX_INCDEC: return alu_fused_form(in, cc);
     default: return NULL;

@@ -403,6 +403,32 @@ static void test_misaligned_cpl3_load_with_am_and_ac_raises_ac(void **state)
     assert_int_equal(fx_run_code(fx, loads, sizeof(loads)), CPU_EXIT_BUDGET);
 }
 
+/* TEST with an immediate fused with the Jcc after it: an 8-bit result's
+ * sign is its bit 7, and a 32-bit TEST sees the whole register.
+ *
+ *   1000: inc eax
+ *   1001: test al, 0x80
+ *   1003: js 100c              ; al >= 0x80
+ *   1005: test eax, 0x100
+ *   100a: jz 1000
+ *   100c: inc ebx              ; al >= 0x80 or eax >= 0x100
+ *   100d: jmp 1000
+ */
+static void test_test_with_an_immediate_and_jcc_use_the_operand_size(void **state)
+{
+    struct fixture *fx = *state;
+    static const uint8_t code[] = { 0x40, 0xa8, 0x80, 0x78, 0x07, 0xa9, 0x00, 0x01, 0x00, 0x00,
+                                    0x74, 0xf4, 0x43, 0xeb, 0xf1 };
+    fx_write(fx, FX_CODE, code, sizeof(code));
+    fx->cpu.eip = FX_CODE;
+    /* eax 1..0x7f: 5 instructions round (through the jz); 0x80..0xff: 5
+     * (through the js); 0x100..0x17f: 7 (neither taken). */
+    assert_int_equal(cpu_run(&fx->cpu, 0x7f * 5 + 0x80 * 5 + 0x80 * 7), CPU_EXIT_BUDGET);
+    assert_int_equal(fx->cpu.r[R_EAX], 0x17f);
+    assert_int_equal(fx->cpu.r[R_EBX], 0x100);
+    assert_int_equal(fx->cpu.eip, FX_CODE);
+}
+
 /* The stack fast forms inside a threaded block move ESP only after their
  * access, and a fault later in the block puts back the ESP from before
  * the instruction that faults, not the one from the start of the block.
@@ -513,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jcc_inside_a_block_branches_or_falls_through, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_after_pushes_in_a_block_restores_esp_before_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_and_ret_in_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_test_with_an_immediate_and_jcc_use_the_operand_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_on_if_returns_after_the_instruction_setting_if, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_wrapping_past_4g_in_a_flat_segment_raises_gp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rep_stos_and_overlapping_rep_movs_move_element_by_element, setup, teardown),
